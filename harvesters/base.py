@@ -1,0 +1,70 @@
+"""The contract every harvester fulfils, and its named errors."""
+from __future__ import annotations
+
+import abc
+import logging
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from hubcat.records import CatalogRecord
+
+LOGGER = logging.getLogger(__name__)
+
+#: progress(done, total_or_None, message) -- called as work advances
+ProgressCallback = Callable[[int, Optional[int], str], None]
+
+
+class HarvestError(Exception):
+    """A harvest failed; the message is one line a user can act on."""
+
+
+@dataclass
+class HarvestResult:
+    """What one harvest of one source produced.
+
+    :param records: every record the source holds now (service first)
+    :param requests: HTTP requests made
+    :param warnings: non-fatal problems (an entity skipped, a fallback taken)
+    :param complete: False when part of the source could not be read; the
+        catalogue then must not mark missing records as removed
+    """
+    records: list[CatalogRecord] = field(default_factory=list)
+    requests: int = 0
+    warnings: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
+class BaseHarvester(abc.ABC):
+    """Fetches one source and maps it to :class:`CatalogRecord` objects.
+
+    Subclasses keep fetching (HTTP) and mapping (pure functions) apart: the
+    harvester is the thin glue between them.
+    """
+
+    #: short name used in the registry and in ``hubcat source add --type``
+    source_type: str = ''
+
+    def __init__(self, url: str, options: Optional[dict] = None, client=None,
+                 progress: Optional[ProgressCallback] = None):
+        """
+        :param url: the source URL as registered
+        :param options: source options (page size, timeouts, ...)
+        :param client: a :class:`harvesters.http.HttpClient`; one is made if None
+        :param progress: optional progress callback
+        """
+        from harvesters.http import HttpClient
+        self.url = url
+        self.options = dict(options or {})
+        self.client = client or HttpClient(
+            timeout=float(self.options.get('timeout', 30)),
+            retries=int(self.options.get('retries', 2)))
+        self.progress = progress or (lambda done, total, message='': None)
+
+    @abc.abstractmethod
+    def harvest(self) -> HarvestResult:
+        """Fetch the source and return every record it holds; raise HarvestError on failure."""
+
+    @classmethod
+    def normalise_url(cls, url: str) -> str:
+        """The canonical form of a source URL (used for identifiers and de-duplication)."""
+        return url.strip()

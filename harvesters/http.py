@@ -1,0 +1,124 @@
+"""Shared HTTP client code for harvesters: timeouts, bounded retries, safe XML, counts."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable, Optional, TypeVar
+
+import requests
+from lxml import etree
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from harvesters.base import HarvestError
+
+LOGGER = logging.getLogger(__name__)
+USER_AGENT = 'HubCat/0.1 (+https://github.com/hubcat)'
+
+T = TypeVar('T')
+R = TypeVar('R')
+
+
+def safe_xml_parser() -> etree.XMLParser:
+    """An lxml parser that never resolves entities, never touches the network
+    and refuses huge trees (entity-expansion bombs)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                           load_dtd=False, dtd_validation=False, remove_blank_text=False)
+
+
+def parse_xml(content: bytes, url: str = '') -> etree._Element:
+    """Parse an XML document safely; HarvestError with a one-line message if it is not XML."""
+    try:
+        root = etree.fromstring(content, safe_xml_parser())
+    except etree.XMLSyntaxError as err:
+        raise HarvestError(f'{url or "document"}: not well-formed XML ({err})') from None
+    if root is None:
+        raise HarvestError(f'{url or "document"}: empty XML document')
+    for entity in root.iter(etree.Entity):  # an unresolved entity reference survived
+        raise HarvestError(f'{url or "document"}: XML entities are not accepted ({entity.text})')
+    return root
+
+
+class HttpClient:
+    """A requests session with timeouts, bounded retries and a request counter.
+
+    :param timeout: seconds for connect and for each read
+    :param retries: retries of idempotent requests on connection errors and 502/503/504
+    :param max_workers: bound of :meth:`map` concurrency
+    """
+
+    def __init__(self, timeout: float = 30.0, retries: int = 2, max_workers: int = 4,
+                 headers: Optional[dict] = None):
+        self.timeout = timeout
+        self.max_workers = max_workers
+        self.session = requests.Session()
+        retry = Retry(total=retries, connect=retries, read=retries, status=retries,
+                      backoff_factor=0.2, status_forcelist=(502, 503, 504),
+                      allowed_methods=frozenset({'GET', 'HEAD'}), raise_on_status=False)
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=max_workers,
+                              pool_maxsize=max_workers)
+        self.session.mount('http://', adapter)
+        self.session.mount('https://', adapter)
+        self.session.headers['User-Agent'] = USER_AGENT
+        self.session.headers.update(headers or {})
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def _count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def get(self, url: str, params: Optional[dict] = None, accept: str = '*/*') -> requests.Response:
+        """GET a URL; HarvestError (one line) on connection failure or timeout.
+
+        HTTP error statuses are returned, not raised: callers decide.
+        """
+        self._count()
+        try:
+            return self.session.get(url, params=params, timeout=self.timeout,
+                                    headers={'Accept': accept})
+        except requests.exceptions.Timeout:
+            raise HarvestError(f'{url}: no answer within {self.timeout:g} s') from None
+        except requests.exceptions.ConnectionError as err:
+            raise HarvestError(f'{url}: cannot connect ({_reason(err)})') from None
+        except requests.exceptions.RequestException as err:
+            raise HarvestError(f'{url}: request failed ({_reason(err)})') from None
+
+    def get_json(self, url: str, params: Optional[dict] = None) -> dict:
+        """GET a JSON document; HarvestError on HTTP errors or malformed JSON."""
+        resp = self.get(url, params=params, accept='application/json')
+        if resp.status_code >= 400:
+            raise HarvestError(f'{resp.url}: HTTP {resp.status_code}')
+        try:
+            return json.loads(resp.content)
+        except ValueError:
+            raise HarvestError(f'{resp.url}: the answer is not JSON') from None
+
+    def get_xml(self, url: str, params: Optional[dict] = None) -> etree._Element:
+        """GET an XML document and parse it safely; HarvestError on failure."""
+        resp = self.get(url, params=params, accept='application/xml, text/xml')
+        if resp.status_code >= 400:
+            raise HarvestError(f'{resp.url}: HTTP {resp.status_code}')
+        return parse_xml(resp.content, resp.url)
+
+    def map(self, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Apply ``func`` to every item with at most ``max_workers`` at once, in order."""
+        items = list(items)
+        if self.max_workers <= 1 or len(items) <= 1:
+            return [func(item) for item in items]
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            return list(pool.map(func, items))
+
+    def close(self) -> None:
+        """Close the underlying connections."""
+        self.session.close()
+
+
+def _reason(err: Exception) -> str:
+    text = str(err.args[0] if err.args else err)
+    reason = getattr(err.args[0], 'reason', None) if err.args else None
+    if reason is not None:
+        text = str(reason)
+    return text.split('\n')[0][:200]

@@ -1,0 +1,357 @@
+"""The catalogue writer: upserts harvested records and owns their online/offline status.
+
+Status rules (ARCHITECTURE.md, "Online / offline"):
+
+* ``online``: seen at the last successful harvest and, for kinds that carry
+  observations (Datastreams, offerings), the newest observation is younger
+  than the source's ``stale_after``;
+* ``offline`` with reason ``removed`` (gone from the source), ``stale`` (no
+  recent observation) or ``unreachable`` (the service did not answer).
+
+Nothing here deletes a record except :meth:`Catalogue.delete_source_records`,
+which only an explicit administrator request calls.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Optional
+
+from sqlalchemy import MetaData, Table, bindparam, select
+
+from hubcat import dublincore
+from hubcat.db import get_engine
+from hubcat.geometry import bbox_to_wkt
+from hubcat.records import DATASTREAM, OFFERING, THING, CatalogRecord, make_identifier
+
+LOGGER = logging.getLogger(__name__)
+
+ONLINE, OFFLINE = 'online', 'offline'
+REMOVED, STALE, UNREACHABLE = 'removed', 'stale', 'unreachable'
+ASSOCIATION = 'association'
+OBSERVATIONAL_KINDS = (DATASTREAM, OFFERING)
+SERVICE_TYPE_NAMES = {'STA': 'OGC:SensorThings', 'SOS': 'OGC:SOS'}
+
+
+@dataclass
+class SyncCounts:
+    """What one sync did to the catalogue (registry objects only, not associations)."""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    went_offline: int = 0
+    came_online: int = 0
+
+    def as_dict(self) -> dict:
+        """The counts as a plain dict."""
+        return asdict(self)
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(dt: datetime) -> str:
+    """ISO 8601 UTC text with a Z, as stored."""
+    return dt.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def parse_time(text: Optional[str]) -> Optional[datetime]:
+    """A datetime from ISO 8601 text (Z or offset); None when absent or unreadable."""
+    if not text:
+        return None
+    value = text.strip().replace('Z', '+00:00')
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def observation_status(record: CatalogRecord, now: datetime, stale_after: int) -> tuple[str, str]:
+    """(status, reason) of a record that was just seen, by its newest observation."""
+    if record.kind not in OBSERVATIONAL_KINDS:
+        return ONLINE, ''
+    newest = parse_time(record.time_end)
+    if newest is None:
+        # an offering that names no time cannot be judged; a Datastream with none is silent
+        return (ONLINE, '') if record.kind == OFFERING else (OFFLINE, STALE)
+    if newest < now - timedelta(seconds=stale_after):
+        return OFFLINE, STALE
+    return ONLINE, ''
+
+
+def derive_statuses(records: list[CatalogRecord], now: datetime,
+                    stale_after: int) -> dict[str, tuple[str, str]]:
+    """Status of every record of one successful harvest.
+
+    A Thing is online when any of its Datastreams is (or it has none), else stale.
+    """
+    statuses = {r.identifier: observation_status(r, now, stale_after) for r in records}
+    children: dict[str, list[str]] = {}
+    for rec in records:
+        if rec.kind == DATASTREAM and rec.thing_id:
+            children.setdefault(rec.thing_id, []).append(rec.identifier)
+    for rec in records:
+        if rec.kind == THING and children.get(rec.identifier):
+            if not any(statuses[c][0] == ONLINE for c in children[rec.identifier]):
+                statuses[rec.identifier] = (OFFLINE, STALE)
+    return statuses
+
+
+class Catalogue:
+    """Reads and writes HubCat's rows of pycsw's records table.
+
+    :param database_url: SQLAlchemy URL of the catalogue database
+    :param table: pycsw's records table
+    """
+
+    def __init__(self, database_url: str, table: str = 'records'):
+        self.engine = get_engine(database_url)
+        self.table = Table(table, MetaData(), autoload_with=self.engine)
+
+    # ---- writing -----------------------------------------------------------------
+    def sync(self, source_id: int, records: Iterable[CatalogRecord], *, stale_after: int = 86400,
+             complete: bool = True, now: Optional[datetime] = None) -> SyncCounts:
+        """Upsert every record of one successful harvest of a source, in one transaction.
+
+        :param complete: when False (part of the source could not be read), records
+            missing from ``records`` keep their status instead of going ``removed``
+        :returns: counts of added, updated, unchanged, went offline, came back online
+        """
+        now = now or utcnow()
+        stamp = iso(now)
+        records = list(records)
+        statuses = derive_statuses(records, now, stale_after)
+        rows = [self._row(r, source_id, *statuses[r.identifier]) for r in records]
+        rows += [self._association_row(r, a, source_id) for r in records for a in r.associations]
+        columns = set().union(*rows) if rows else set()
+        rows = [{c: row.get(c) for c in columns} for row in rows]
+        counts = SyncCounts()
+        t = self.table
+        with self.engine.begin() as conn:
+            existing = {row.identifier: row for row in conn.execute(
+                select(t.c.identifier, t.c.hc_hash, t.c.hc_status, t.c.hc_status_reason,
+                       t.c.hc_kind, t.c.insert_date, t.c.hc_source_id, t.c.date_modified,
+                       t.c.hc_status_changed)
+                .where(t.c.hc_source_id == source_id))}
+            new_ids = {row['identifier'] for row in rows}
+            # identifiers owned by another source (or by none): take them over as updates
+            strays = new_ids - set(existing)
+            if strays:
+                for chunk in _chunks(sorted(strays), 500):
+                    for row in conn.execute(select(
+                            t.c.identifier, t.c.hc_hash, t.c.hc_status, t.c.hc_status_reason,
+                            t.c.hc_kind, t.c.insert_date, t.c.hc_source_id, t.c.date_modified,
+                            t.c.hc_status_changed)
+                            .where(t.c.identifier.in_(chunk))):
+                        existing[row.identifier] = row
+            inserts, updates, touched = [], [], []
+            for row in rows:
+                old = existing.get(row['identifier'])
+                is_object = row['hc_kind'] != ASSOCIATION
+                if old is None:
+                    row.update(insert_date=stamp, date_modified=stamp, hc_status_changed=stamp)
+                    row['xml'] = self._xml(row, stamp)
+                    inserts.append(row)
+                    counts.added += is_object
+                    continue
+                status_changed = (old.hc_status, old.hc_status_reason or '') != \
+                    (row['hc_status'], row['hc_status_reason'])
+                if is_object and status_changed:
+                    if row['hc_status'] == ONLINE:
+                        counts.came_online += 1
+                    else:
+                        counts.went_offline += old.hc_status == ONLINE
+                if old.hc_hash == row['hc_hash'] and not status_changed \
+                        and old.hc_source_id == source_id:
+                    touched.append(row['identifier'])
+                    counts.unchanged += is_object
+                    continue
+                content_changed = old.hc_hash != row['hc_hash']
+                counts.updated += is_object and content_changed
+                counts.unchanged += is_object and not content_changed
+                row['insert_date'] = old.insert_date
+                row['date_modified'] = stamp if content_changed else old.date_modified
+                row['hc_status_changed'] = stamp if status_changed else old.hc_status_changed
+                row['xml'] = self._xml(row, row['date_modified'])
+                updates.append(row)
+            if inserts:
+                conn.execute(t.insert(), inserts)
+            if updates:
+                conn.execute(t.update().where(t.c.identifier == bindparam('_id')),
+                             [dict(row, _id=row['identifier']) for row in updates])
+            for chunk in _chunks(touched, 500):
+                conn.execute(t.update().where(t.c.identifier.in_(chunk)).values(hc_last_seen=stamp))
+            if complete:
+                gone = [old for ident, old in existing.items()
+                        if ident not in new_ids and old.hc_source_id == source_id
+                        and (old.hc_status, old.hc_status_reason) != (OFFLINE, REMOVED)]
+                counts.went_offline += sum(1 for old in gone
+                                           if old.hc_kind != ASSOCIATION and old.hc_status == ONLINE)
+                self._set_status(conn, [old.identifier for old in gone], OFFLINE, REMOVED, stamp)
+        return counts
+
+    def mark_unreachable(self, source_id: int, now: Optional[datetime] = None) -> int:
+        """Mark every online record of a source offline (``unreachable``); keeps them all.
+
+        :returns: how many registry objects went offline
+        """
+        stamp = iso(now or utcnow())
+        t = self.table
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(t.c.identifier, t.c.hc_kind).where(
+                (t.c.hc_source_id == source_id) & (t.c.hc_status == ONLINE))).all()
+            self._set_status(conn, [r.identifier for r in rows], OFFLINE, UNREACHABLE, stamp)
+        return sum(1 for r in rows if r.hc_kind != ASSOCIATION)
+
+    def _set_status(self, conn, identifiers: list[str], status: str, reason: str, stamp: str) -> None:
+        t = self.table
+        for chunk in _chunks(identifiers, 500):
+            for row in conn.execute(select(t.c.identifier, t.c.hc_record, t.c.date_modified)
+                                    .where(t.c.identifier.in_(chunk))):
+                values = {'hc_status': status, 'hc_status_reason': reason,
+                          'hc_status_changed': stamp}
+                if row.hc_record:
+                    record = CatalogRecord.from_json(row.hc_record)
+                    values['xml'] = dublincore.render_dc(record, status, reason, row.date_modified or '')
+                    values['anytext'] = dublincore.anytext(record, status, reason)
+                conn.execute(t.update().where(t.c.identifier == row.identifier).values(values))
+
+    def delete_source_records(self, source_id: int) -> int:
+        """Delete every record of a source (an explicit administrator request only)."""
+        t = self.table
+        with self.engine.begin() as conn:
+            return conn.execute(t.delete().where(t.c.hc_source_id == source_id)).rowcount
+
+    # ---- reading -----------------------------------------------------------------
+    def get(self, identifier: str) -> Optional[dict]:
+        """One row as a dict, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(self.table).where(
+                self.table.c.identifier == identifier)).mappings().first()
+            return dict(row) if row else None
+
+    def rows(self, source_id: Optional[int] = None, kind: Optional[str] = None) -> list[dict]:
+        """Rows (HubCat columns and title) of one source and/or kind."""
+        t = self.table
+        query = select(t.c.identifier, t.c.title, t.c.hc_kind, t.c.hc_status,
+                       t.c.hc_status_reason, t.c.hc_last_seen, t.c.hc_status_changed,
+                       t.c.hc_source_id, t.c.parentidentifier, t.c.hc_thing_id)
+        if source_id is not None:
+            query = query.where(t.c.hc_source_id == source_id)
+        if kind is not None:
+            query = query.where(t.c.hc_kind == kind)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def status_counts(self) -> list[dict]:
+        """Counts of registry objects per source, status and reason."""
+        from sqlalchemy import func
+        t = self.table
+        query = (select(t.c.hc_source_id, t.c.hc_status, t.c.hc_status_reason,
+                        func.count().label('count'))
+                 .where(t.c.hc_kind.isnot(None) & (t.c.hc_kind != ASSOCIATION))
+                 .group_by(t.c.hc_source_id, t.c.hc_status, t.c.hc_status_reason))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    # ---- row building --------------------------------------------------------------
+    @staticmethod
+    def _row(record: CatalogRecord, source_id: int, status: str, reason: str) -> dict:
+        stamp = iso(utcnow())
+        labels = record.observed_property_labels or record.observed_properties
+        return {
+            'identifier': record.identifier,
+            'typename': 'csw:Record',
+            'schema': 'http://www.opengis.net/cat/csw/2.0.2',
+            'mdsource': record.service_url or 'local',
+            'anytext': dublincore.anytext(record, status, reason),
+            'language': 'en',
+            'type': record.dc_type,
+            'title': record.title,
+            'abstract': record.abstract or None,
+            'keywords': ','.join(record.keywords) or None,
+            'parentidentifier': record.parent_id,
+            'relation': record.parent_id,
+            'time_begin': record.time_begin,
+            'time_end': record.time_end,
+            'format': 'application/json' if record.service_type == 'STA' else 'application/xml',
+            'source': record.service_url or None,
+            'organization': record.organization,
+            'publisher': record.organization,
+            'crs': 'urn:ogc:def:crs:EPSG::4326' if record.bbox else None,
+            'wkt_geometry': bbox_to_wkt(record.bbox),
+            'servicetype': SERVICE_TYPE_NAMES.get(record.service_type) if record.kind == 'service' else None,
+            'operateson': ','.join(a.target for a in record.associations) or None
+            if record.kind == 'service' else None,
+            'links': '^'.join(','.join((l.name.replace(',', ' '), l.description.replace(',', ' '),
+                                        l.protocol, l.url)) for l in record.links) or None,
+            'hc_kind': record.kind,
+            'hc_object_type': record.object_type,
+            'hc_source_id': source_id,
+            'hc_status': status,
+            'hc_status_reason': reason,
+            'hc_last_seen': stamp,
+            'hc_observed_property': ','.join(labels) or None,
+            'hc_observed_property_raw': ','.join(record.observed_properties) or None,
+            'hc_unit': record.unit,
+            'hc_service_type': record.service_type or None,
+            'hc_service_url': record.service_url or None,
+            'hc_service_id': record.service_id or None,
+            'hc_thing_id': record.thing_id,
+            'hc_hash': record.content_hash(),
+            'hc_record': record.to_json(),
+        }
+
+    @staticmethod
+    def _association_row(record: CatalogRecord, assoc, source_id: int) -> dict:
+        identifier = make_identifier('association', assoc.type, record.identifier, assoc.target)
+        kind = assoc.type.rsplit(':', 1)[-1]
+        digest = f'{assoc.type}|{record.identifier}|{assoc.target}'
+        return {
+            'identifier': identifier,
+            'typename': 'rim:Association',
+            'schema': 'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0',
+            'mdsource': record.service_url or 'local',
+            'anytext': f'{kind} {record.identifier} {assoc.target}',
+            'type': 'Association',
+            'title': f'{record.identifier} {kind} {assoc.target}',
+            'hc_kind': ASSOCIATION,
+            'hc_object_type': 'urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association',
+            'hc_source_id': source_id,
+            'hc_status': ONLINE,
+            'hc_status_reason': '',
+            'hc_last_seen': iso(utcnow()),
+            'hc_service_id': record.service_id or None,
+            'hc_service_type': record.service_type or None,
+            'hc_assoc_type': assoc.type,
+            'hc_assoc_source': record.identifier,
+            'hc_assoc_target': assoc.target,
+            'hc_hash': digest,
+            'hc_record': None,
+        }
+
+    @staticmethod
+    def _xml(row: dict, modified) -> str:
+        if row.get('hc_record'):
+            record = CatalogRecord.from_json(row['hc_record'])
+            return dublincore.render_dc(record, row['hc_status'], row['hc_status_reason'],
+                                        modified or '').decode('utf-8')
+        return _association_xml(row)
+
+
+def _association_xml(row: dict) -> str:
+    from lxml import etree
+    ns = 'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0'
+    el = etree.Element(f'{{{ns}}}Association', nsmap={'rim': ns}, id=row['identifier'],
+                       associationType=row['hc_assoc_type'],
+                       sourceObject=row['hc_assoc_source'], targetObject=row['hc_assoc_target'])
+    return etree.tostring(el, encoding='unicode')
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -1,0 +1,157 @@
+"""Database engine and schema: ``hubcat init`` creates or upgrades, idempotently.
+
+One engine per database URL, shared with pycsw (its repository caches engines
+by URL in ``Repository._engines``; HubCat puts its own there first so both use
+one pool and, on SQLite, the same pragmas and SQL functions).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import Column, Index, create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+
+from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
+
+LOGGER = logging.getLogger(__name__)
+_LOCK = threading.Lock()
+
+# Envelope-based spatial predicates for PostgreSQL without PostGIS: pycsw calls
+# query_spatial(wkt, wkt, predicate, distance) there, which it would otherwise
+# create with plpythonu (gone from modern PostgreSQL).
+_PG_FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION hubcat_envelope(wkt text) RETURNS float8[] AS $$
+DECLARE nums float8[]; xs float8[] := '{}'; ys float8[] := '{}'; i int;
+BEGIN
+  IF wkt IS NULL OR wkt = '' THEN RETURN NULL; END IF;
+  SELECT array_agg(m[1]::float8) INTO nums
+    FROM regexp_matches(split_part(wkt, ';', array_length(string_to_array(wkt, ';'), 1)),
+                        '(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)', 'g') AS m;
+  IF nums IS NULL OR array_length(nums, 1) < 2 THEN RETURN NULL; END IF;
+  FOR i IN 1..array_length(nums, 1) - 1 BY 2 LOOP
+    xs := xs || nums[i]; ys := ys || nums[i + 1];
+  END LOOP;
+  RETURN ARRAY[(SELECT min(v) FROM unnest(xs) v), (SELECT min(v) FROM unnest(ys) v),
+               (SELECT max(v) FROM unnest(xs) v), (SELECT max(v) FROM unnest(ys) v)];
+END $$ LANGUAGE plpgsql IMMUTABLE;
+
+CREATE OR REPLACE FUNCTION query_spatial(bbox_data_wkt text, bbox_input_wkt text,
+                                         predicate text, distance text) RETURNS text AS $$
+DECLARE a float8[] := hubcat_envelope(bbox_data_wkt); b float8[] := hubcat_envelope(bbox_input_wkt);
+        hit boolean;
+BEGIN
+  IF a IS NULL OR b IS NULL THEN RETURN 'false'; END IF;
+  hit := a[1] <= b[3] AND a[3] >= b[1] AND a[2] <= b[4] AND a[4] >= b[2];
+  IF predicate IN ('bbox', 'intersects', 'overlaps') THEN RETURN CASE WHEN hit THEN 'true' ELSE 'false' END;
+  ELSIF predicate = 'disjoint' THEN RETURN CASE WHEN hit THEN 'false' ELSE 'true' END;
+  ELSIF predicate = 'within' THEN
+    RETURN CASE WHEN a[1] >= b[1] AND a[3] <= b[3] AND a[2] >= b[2] AND a[4] <= b[4] THEN 'true' ELSE 'false' END;
+  ELSIF predicate = 'contains' THEN
+    RETURN CASE WHEN b[1] >= a[1] AND b[3] <= a[3] AND b[2] >= a[2] AND b[4] <= a[4] THEN 'true' ELSE 'false' END;
+  ELSIF predicate = 'equals' THEN RETURN CASE WHEN a = b THEN 'true' ELSE 'false' END;
+  ELSE RETURN CASE WHEN hit THEN 'true' ELSE 'false' END;
+  END IF;
+END $$ LANGUAGE plpgsql IMMUTABLE;
+
+CREATE OR REPLACE FUNCTION get_geometry_area(geom text) RETURNS text AS $$
+DECLARE a float8[] := hubcat_envelope(geom);
+BEGIN
+  IF a IS NULL THEN RETURN '0'; END IF;
+  RETURN ((a[3] - a[1]) * (a[4] - a[2]))::text;
+END $$ LANGUAGE plpgsql IMMUTABLE;
+"""
+
+
+def get_engine(url: str) -> Engine:
+    """The shared engine for ``url`` (created once per process)."""
+    from pycsw.core.repository import Repository
+    with _LOCK:
+        engine = Repository._engines.get(url)
+        if engine is None:
+            engine = _create_engine(url)
+            Repository._engines[url] = engine
+        return engine
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith('sqlite'):
+        engine = create_engine(url, connect_args={'timeout': 30, 'check_same_thread': False},
+                               future=False)
+
+        @event.listens_for(engine, 'connect')
+        def _sqlite_setup(dbapi_connection, _record):  # noqa: ANN001
+            from pycsw.core.repository import create_custom_sql_functions
+            create_custom_sql_functions(dbapi_connection)
+            cursor = dbapi_connection.cursor()
+            cursor.execute('PRAGMA journal_mode=WAL')
+            cursor.execute('PRAGMA synchronous=NORMAL')
+            cursor.execute('PRAGMA busy_timeout=30000')
+            cursor.close()
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_db(url: str, table: str = 'records') -> list[str]:
+    """Create or upgrade the catalogue database; returns what was done (one line each).
+
+    Idempotent: a second call changes nothing and returns an empty list.
+    """
+    engine = get_engine(url)
+    done = []
+    insp = inspect(engine)
+    if not insp.has_table(table):
+        _create_records_table(url, table)
+        done.append(f'created table {table}')
+    insp = inspect(engine)
+    have = {c['name'] for c in insp.get_columns(table)}
+    with engine.begin() as conn:
+        for name, sqltype in RECORD_COLUMNS.items():
+            if name not in have:
+                coltype = sqltype().compile(dialect=engine.dialect)
+                conn.execute(text(f'ALTER TABLE {table} ADD COLUMN {name} {coltype}'))
+                done.append(f'added column {table}.{name}')
+    existing_indexes = {ix['name'] for ix in inspect(engine).get_indexes(table)}
+    with engine.begin() as conn:
+        for name in RECORD_INDEXES:
+            ix_name = f'ix_{table}_{name}'
+            if ix_name not in existing_indexes:
+                conn.execute(text(f'CREATE INDEX {ix_name} ON {table} ({name})'))
+                done.append(f'created index {ix_name}')
+    missing = [t for t in metadata.sorted_tables if not inspect(engine).has_table(t.name)]
+    if missing:
+        metadata.create_all(engine, tables=missing)
+        done.extend(f'created table {t.name}' for t in missing)
+    if engine.dialect.name == 'postgresql' and not _has_postgis(engine):
+        with engine.begin() as conn:
+            present = conn.execute(text(
+                "SELECT count(*) FROM pg_proc WHERE proname = 'hubcat_envelope'")).scalar()
+            if not present:
+                conn.execute(text(_PG_FUNCTIONS))
+                done.append('created spatial functions (PostgreSQL without PostGIS)')
+    return done
+
+
+def _has_postgis(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")).scalar())
+
+
+def _create_records_table(url: str, table: str) -> None:
+    """pycsw's own records table, made by pycsw's setup_db (its columns, indexes, FTS)."""
+    import os
+
+    from pycsw.core import admin
+    home = os.path.dirname(os.path.dirname(admin.__file__))
+    extra = [Column(name, sqltype) for name, sqltype in RECORD_COLUMNS.items()]
+    admin.setup_db(url, table, home, create_sfsql_tables=url.startswith('sqlite'),
+                   create_plpythonu_functions=False, extra_columns=extra)
+
+
+def table_counts(url: str, table: str = 'records') -> dict:
+    """Record counts by kind (for status output and tests)."""
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(f'SELECT hc_kind, count(*) FROM {table} GROUP BY hc_kind'))
+        return {kind or 'other': n for kind, n in rows}

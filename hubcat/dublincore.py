@@ -1,0 +1,76 @@
+"""Dublin Core (csw:Record) rendering of a catalogue record.
+
+This is the native document pycsw stores in its ``xml`` column and returns for
+``ElementSetName=full`` in the CSW 2.0.2 output schema.  Status appears as
+``dc:subject`` with ``scheme="urn:hubcat:def:status"`` (``online`` or
+``offline:<reason>``); observed properties as ``dc:subject`` with scheme
+``urn:hubcat:def:observedProperty``.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from hubcat.records import CatalogRecord
+
+NS = {
+    'csw': 'http://www.opengis.net/cat/csw/2.0.2',
+    'dc': 'http://purl.org/dc/elements/1.1/',
+    'dct': 'http://purl.org/dc/terms/',
+    'ows': 'http://www.opengis.net/ows',
+}
+STATUS_SCHEME = 'urn:hubcat:def:status'
+OBSERVED_PROPERTY_SCHEME = 'urn:hubcat:def:observedProperty'
+
+
+def status_text(status: str, reason: str = '') -> str:
+    """'online' or 'offline:<reason>' (the value clients see)."""
+    return f'{status}:{reason}' if status == 'offline' and reason else status
+
+
+def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
+              modified: str = '') -> bytes:
+    """The full csw:Record document of a record, as UTF-8 bytes."""
+    root = etree.Element(f'{{{NS["csw"]}}}Record', nsmap=NS)
+
+    def add(tag: str, text, **attrs) -> None:
+        if text is None or text == '':
+            return
+        prefix, local = tag.split(':')
+        etree.SubElement(root, f'{{{NS[prefix]}}}{local}', **attrs).text = str(text)
+
+    add('dc:identifier', record.identifier)
+    add('dc:title', record.title)
+    add('dc:type', record.dc_type)
+    for keyword in record.keywords:
+        add('dc:subject', keyword)
+    for label in record.observed_property_labels or record.observed_properties:
+        add('dc:subject', label, scheme=OBSERVED_PROPERTY_SCHEME)
+    add('dc:subject', status_text(status, reason), scheme=STATUS_SCHEME)
+    add('dc:format', 'application/json' if record.service_type == 'STA' else 'application/xml')
+    add('dc:relation', record.parent_id)
+    add('dct:modified', modified)
+    add('dct:abstract', record.abstract)
+    add('dc:publisher', record.organization)
+    add('dc:source', record.service_url)
+    if record.time_begin or record.time_end:
+        add('dct:temporal', f'{record.time_begin or ".."}/{record.time_end or ".."}')
+    for link in record.links:
+        add('dct:references', link.url, scheme=link.protocol)
+    if record.bbox is not None:
+        minx, miny, maxx, maxy = record.bbox
+        box = etree.SubElement(root, f'{{{NS["ows"]}}}BoundingBox',
+                               crs='urn:x-ogc:def:crs:EPSG:6.11:4326', dimensions='2')
+        etree.SubElement(box, f'{{{NS["ows"]}}}LowerCorner').text = f'{miny} {minx}'
+        etree.SubElement(box, f'{{{NS["ows"]}}}UpperCorner').text = f'{maxy} {maxx}'
+    return etree.tostring(root, encoding='UTF-8')
+
+
+def anytext(record: CatalogRecord, status: str, reason: str) -> str:
+    """The free-text bag pycsw searches for csw:AnyText."""
+    words = [record.identifier, record.title, record.abstract, *record.keywords,
+             *record.observed_properties, *record.observed_property_labels,
+             record.unit or '', record.service_url, record.service_type,
+             record.organization or '', status_text(status, reason)]
+    for values in record.slots.values():
+        words.extend(str(v) for v in values)
+    return ' '.join(w for w in words if w)
