@@ -32,7 +32,7 @@ LOGGER = logging.getLogger(__name__)
 GML_NAMESPACES = ('http://www.opengis.net/gml', 'http://www.opengis.net/gml/3.2')
 Box = tuple[float, float, float, float]
 
-_URN = re.compile(r'^urn:(?:x-)?ogc:(?:def:)?crs:epsg:[0-9.]*:(\d+)$', re.I)
+_URN = re.compile(r'^urn:(?:x-)?ogc:(?:def:)?crs:epsg:(?:[0-9.]*:)?(\d+)$', re.I)
 _HTTP = re.compile(r'^https?://www\.opengis\.net/def/crs/epsg/[0-9.]+/(\d+)$', re.I)
 _LEGACY = re.compile(r'^(?:epsg:(\d+)|https?://www\.opengis\.net/gml/srs/epsg\.xml#(\d+))$', re.I)
 _CRS84 = re.compile(r'(?:crs:OGC:[0-9.]*:CRS84|def/crs/OGC/[0-9.]+/CRS84)$', re.I)

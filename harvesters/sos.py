@@ -1,0 +1,174 @@
+"""The SOS 1.0.0 / 2.0.0 harvester: fetches GetCapabilities and DescribeSensor over KVP.
+
+Glue only: the mapping lives in :mod:`harvesters.sos_capabilities` (capabilities
+to records) and :mod:`harvesters.sensorml` (DescribeSensor to details).
+
+Options (the source's ``options`` dict):
+
+* ``describe_sensor`` (default True): enrich procedures from DescribeSensor;
+* ``describe_sensor_limit`` (default: all): describe at most this many procedures;
+* ``describe_sensor_give_up`` (default 10): stop asking after this many failures
+  in a row before any success (a server without DescribeSensor);
+* ``use_advertised_urls`` (default False): send DescribeSensor to the URL the
+  capabilities advertise instead of the registered endpoint (advertised URLs are
+  often internal host names or stale, so the registered one is the default);
+* ``max_workers`` (default 4): concurrent DescribeSensor requests;
+* ``timeout``, ``retries``: as for every harvester.
+
+Version negotiation: a URL that names a version (``version`` or
+``AcceptVersions``) gets that one; otherwise AcceptVersions=2.0.0 is asked
+first, then 1.0.0 when the answer is an exception.  Whatever capabilities come
+back are parsed by their own root namespace.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Optional
+
+from harvesters.base import BaseHarvester, HarvestError, HarvestResult
+from harvesters.http import HttpClient, parse_xml
+from harvesters.sensorml import apply_sensor_details, sensorml_to_details
+from harvesters.sos_capabilities import (capabilities_to_records, capabilities_version,
+                                         describe_sensor_params, exception_message,
+                                         normalise_sos_url, parse_service, requested_version)
+from hubcat.records import PROCEDURE, CatalogRecord
+
+LOGGER = logging.getLogger(__name__)
+
+VERSIONS = ('2.0.0', '1.0.0')
+ACCEPT_XML = 'application/xml, text/xml;q=0.9, */*;q=0.1'
+
+
+def looks_like_html(content: bytes, content_type: str = '') -> bool:
+    """True when an answer is an HTML page (by media type or by its first tag)."""
+    if 'html' in (content_type or '').lower() and 'xml' not in (content_type or '').lower():
+        return True
+    head = content[:512].lstrip(b'\xef\xbb\xbf \t\r\n').lower()
+    return head.startswith((b'<!doctype html', b'<html'))
+
+
+class SensorObservationServiceHarvester(BaseHarvester):
+    """Harvests an OGC Sensor Observation Service (1.0.0 or 2.0.0)."""
+
+    source_type = 'sos'
+
+    def __init__(self, url: str, options: Optional[dict] = None, client=None, progress=None):
+        """See :class:`harvesters.base.BaseHarvester`; ``max_workers`` bounds DescribeSensor."""
+        options = dict(options or {})
+        if client is None:
+            client = HttpClient(timeout=float(options.get('timeout', 30)),
+                                retries=int(options.get('retries', 2)),
+                                max_workers=int(options.get('max_workers', 4)))
+        super().__init__(url, options, client, progress)
+        self.base = normalise_sos_url(url)
+
+    @classmethod
+    def normalise_url(cls, url: str) -> str:
+        """The endpoint without service/request/version parameters."""
+        return normalise_sos_url(url)
+
+    # ---- the harvest ----------------------------------------------------------------
+    def harvest(self) -> HarvestResult:
+        """GetCapabilities, map, then (optionally) DescribeSensor for every procedure."""
+        start = self.client.requests
+        warnings: list[str] = []
+        root = self.fetch_capabilities()
+        version = capabilities_version(root)
+        records = capabilities_to_records(root, self.url, warnings)
+        procedures = [r for r in records if r.kind == PROCEDURE]
+        self.progress(1, None, f'capabilities: SOS {version}, {len(records) - 1 - len(procedures)} '
+                               f'offerings, {len(procedures)} procedures')
+        if self.options.get('describe_sensor', True) and procedures:
+            endpoint = self.base
+            if self.options.get('use_advertised_urls'):
+                endpoint = parse_service(root, version).operations.get('DescribeSensor') or self.base
+            limit = self.options.get('describe_sensor_limit')
+            todo = procedures[:int(limit)] if limit is not None else procedures
+            warnings.extend(self.describe_sensors(todo, version, endpoint))
+        for line in warnings:
+            LOGGER.warning('%s: %s', self.base, line)
+        return HarvestResult(records=records, requests=self.client.requests - start,
+                             warnings=warnings, complete=True)
+
+    def fetch_capabilities(self):
+        """The capabilities root element, after version negotiation (see the module docstring).
+
+        :raises HarvestError: one line saying why no capabilities came back
+        """
+        wanted = requested_version(self.url)
+        failures = []
+        for version in ([wanted] if wanted else VERSIONS):
+            root = self.fetch_xml(self.base, {'service': 'SOS', 'request': 'GetCapabilities',
+                                              'AcceptVersions': version})
+            if root.tag.rpartition('}')[2] == 'ExceptionReport':
+                failures.append(f'AcceptVersions={version}: {exception_message(root)}')
+                continue
+            capabilities_version(root)  # raises for a document that is not SOS capabilities
+            return root
+        raise HarvestError(f'{self.base}: no SOS capabilities; the server answered with an '
+                           f'exception ({"; ".join(failures)})')
+
+    def fetch_xml(self, url: str, params: dict):
+        """GET and safely parse an XML answer; an HTML page or broken XML is a HarvestError.
+
+        An HTTP error status is accepted when its body is an ows:ExceptionReport
+        (SOS servers answer so), so the caller can read the exception.
+        """
+        resp = self.client.get(url, params=params, accept=ACCEPT_XML)
+        content = resp.content or b''
+        if looks_like_html(content, resp.headers.get('Content-Type', '')):
+            raise HarvestError(f'{url}: answered with an HTML page (HTTP {resp.status_code}), '
+                               'not an SOS document')
+        if not content.strip():
+            raise HarvestError(f'{url}: empty answer (HTTP {resp.status_code})')
+        try:
+            root = parse_xml(content, url)
+        except HarvestError:
+            if resp.status_code >= 400:
+                raise HarvestError(f'{url}: HTTP {resp.status_code}') from None
+            raise
+        if resp.status_code >= 400 and root.tag.rpartition('}')[2] != 'ExceptionReport':
+            raise HarvestError(f'{url}: HTTP {resp.status_code}')
+        return root
+
+    # ---- DescribeSensor --------------------------------------------------------------
+    def describe_sensors(self, procedures: list[CatalogRecord], version: str,
+                         endpoint: str) -> list[str]:
+        """Enrich procedure records in place from DescribeSensor, ``max_workers`` at a time.
+
+        A procedure whose description fails keeps its capabilities-only record.
+        :returns: warnings (one per failed procedure, one if the harvester gave up)
+        """
+        give_up = int(self.options.get('describe_sensor_give_up', 10))
+        state = {'ok': 0, 'failed': 0, 'skipped': 0, 'done': 0}
+        lock = threading.Lock()
+        total = len(procedures)
+
+        def describe(record: CatalogRecord) -> Optional[str]:
+            with lock:
+                if state['ok'] == 0 and state['failed'] >= give_up:
+                    state['skipped'] += 1
+                    return None
+            procedure = record.slots['procedure'][0]
+            fmt = record.slots['procedureDescriptionFormat'][0]
+            try:
+                root = self.fetch_xml(endpoint, describe_sensor_params(version, procedure, fmt))
+                details = sensorml_to_details(root)
+            except HarvestError as err:
+                with lock:
+                    state['failed'] += 1
+                return f'DescribeSensor {procedure}: {err}'
+            apply_sensor_details(record, details)
+            with lock:
+                state['ok'] += 1
+                state['done'] += 1
+                done = state['done']
+            self.progress(done, total, f'described {procedure}')
+            return None
+
+        warnings = [w for w in self.client.map(describe, procedures) if w]
+        if state['skipped']:
+            warnings.append(f'DescribeSensor failed {state["failed"]} times without a success: '
+                            f'{state["skipped"]} procedures kept from the capabilities only')
+        return warnings
