@@ -94,7 +94,8 @@ class SosFixtureServer:
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self.httpd.shutdown()
+        if self.thread.is_alive():
+            self.httpd.shutdown()
         self.httpd.server_close()
 
     def url(self, path: str) -> str:
