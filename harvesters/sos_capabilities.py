@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from harvesters.base import HarvestError
 from harvesters.gml import envelope_to_lonlat, read_envelope, read_time
@@ -105,6 +106,18 @@ def kvp_url(base: str, params: dict) -> str:
     return base + ('&' if '?' in base else '?') + urlencode(params)
 
 
+def describe_sensor_url(base: str, version: str, procedure: str, fmt: str) -> str:
+    """KVP URL of a DescribeSensor request (the prefix is built once per base/version/format)."""
+    return _describe_sensor_prefix(base, version, fmt) + quote(procedure, safe='')
+
+
+@lru_cache(maxsize=64)
+def _describe_sensor_prefix(base: str, version: str, fmt: str) -> str:
+    params = describe_sensor_params(version, '', fmt)
+    del params['procedure']
+    return kvp_url(base, params) + '&procedure='
+
+
 def describe_sensor_params(version: str, procedure: str, fmt: str) -> dict:
     """KVP parameters of a DescribeSensor request for one procedure."""
     return {'service': 'SOS', 'version': version, 'request': 'DescribeSensor',
@@ -148,8 +161,17 @@ def exception_message(root) -> str:
 
 
 # ---- parsing ----------------------------------------------------------------------------
+_LOCAL_NAMES: dict = {}
+
+
 def _local(tag) -> str:
-    return tag.rpartition('}')[2] if isinstance(tag, str) else ''
+    """Local name of an element tag (memoised: a document repeats a few dozen tags)."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition('}')[2] if isinstance(tag, str) else ''
+        if isinstance(tag, str) and len(_LOCAL_NAMES) < 10000:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def _text(element) -> str:
@@ -285,6 +307,7 @@ def _unique(values) -> list:
 _CAMEL = re.compile(r'(?<=[a-z])(?=[A-Z])')
 
 
+@lru_cache(maxsize=4096)
 def property_label(raw: str) -> str:
     """A short human label for an observed property URI/URN: its last path or colon
     segment, underscores and camelCase turned into spaces.
@@ -419,7 +442,7 @@ def _procedure_records(offerings: list[Offering], info: ServiceInfo, base: str,
             time_begin=min(begins) if begins else None,
             time_end=max(ends) if ends else None,
             observed_properties=props, observed_property_labels=labels,
-            links=[Link(kvp_url(base, describe_sensor_params(version, proc, fmt)),
+            links=[Link(describe_sensor_url(base, version, proc, fmt),
                         SOS_PROTOCOL, 'DescribeSensor', f'SensorML description of {proc}')],
             slots={'procedure': [proc], 'offering': [o.identifier for o in offs],
                    'procedureDescriptionFormat': [fmt]}))

@@ -54,12 +54,15 @@ class Route:
     :param capabilities: version -> document bytes
     :param describe: procedure -> DescribeSensor document bytes
     :param raw: (status, content type, body) answered to any request (overrides the rest)
+    :param describe_default: DescribeSensor answer for a procedure not in ``describe``
     """
 
     def __init__(self, capabilities: Optional[dict] = None, describe: Optional[dict] = None,
-                 raw: Optional[tuple] = None, delay: float = 0.0):
+                 raw: Optional[tuple] = None, delay: float = 0.0,
+                 describe_default: Optional[bytes] = None):
         self.capabilities = capabilities or {}
         self.describe = describe or {}
+        self.describe_default = describe_default
         self.raw = raw
         self.delay = delay
 
@@ -153,7 +156,7 @@ class SosFixtureServer:
                                               f'version {wanted} is not supported',
                                               'AcceptVersions')
         if request == 'DescribeSensor':
-            body = route.describe.get(lowered.get('procedure', ''))
+            body = route.describe.get(lowered.get('procedure', ''), route.describe_default)
             if body is None:
                 return 400, xml, exception_report('InvalidParameterValue',
                                                   'unknown procedure', 'procedure')
