@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Optional
@@ -31,6 +32,7 @@ LOGGER = logging.getLogger(__name__)
 
 GML_NAMESPACES = ('http://www.opengis.net/gml', 'http://www.opengis.net/gml/3.2')
 Box = tuple[float, float, float, float]
+_PROJ_LOCK = threading.Lock()  # pyproj transformers are shared (cached), not thread-safe
 
 _URN = re.compile(r'^urn:(?:x-)?ogc:(?:def:)?crs:epsg:(?:[0-9.]*:)?(\d+)$', re.I)
 _HTTP = re.compile(r'^https?://www\.opengis\.net/def/crs/epsg/[0-9.]+/(\d+)$', re.I)
@@ -113,7 +115,8 @@ def _transformed(code, authority_order, lower, upper, srs_name):
     (ax, ay), (bx, by) = lower[:2], upper[:2]
     if authority_order and north_first:
         ax, ay, bx, by = ay, ax, by, bx
-    xs, ys = transformer.transform([ax, ax, bx, bx], [ay, by, ay, by])
+    with _PROJ_LOCK:
+        xs, ys = transformer.transform([ax, ax, bx, bx], [ay, by, ay, by])
     box = (min(xs), min(ys), max(xs), max(ys))
     if any(v != v or v in (float('inf'), float('-inf')) for v in box):
         return None, f'envelope in {srs_name} does not transform to longitude/latitude'

@@ -40,6 +40,15 @@ VERSIONS = ('2.0.0', '1.0.0')
 ACCEPT_XML = 'application/xml, text/xml;q=0.9, */*;q=0.1'
 
 
+def option_flag(value, default: bool) -> bool:
+    """A boolean option that may come from a config file as text ('false', '0', 'no')."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() not in ('false', '0', 'no', 'off', '')
+    return bool(value)
+
+
 def looks_like_html(content: bytes, content_type: str = '') -> bool:
     """True when an answer is an HTML page (by media type or by its first tag)."""
     if 'html' in (content_type or '').lower() and 'xml' not in (content_type or '').lower():
@@ -79,9 +88,9 @@ class SensorObservationServiceHarvester(BaseHarvester):
         procedures = [r for r in records if r.kind == PROCEDURE]
         self.progress(1, None, f'capabilities: SOS {version}, {len(records) - 1 - len(procedures)} '
                                f'offerings, {len(procedures)} procedures')
-        if self.options.get('describe_sensor', True) and procedures:
+        if option_flag(self.options.get('describe_sensor'), True) and procedures:
             endpoint = self.base
-            if self.options.get('use_advertised_urls'):
+            if option_flag(self.options.get('use_advertised_urls'), False):
                 endpoint = parse_service(root, version).operations.get('DescribeSensor') or self.base
             limit = self.options.get('describe_sensor_limit')
             todo = procedures[:int(limit)] if limit is not None else procedures

@@ -234,15 +234,19 @@ def parse_offerings(root, version: str, warnings: Optional[list] = None) -> list
     :param warnings: a list that receives one line per envelope that could not be read
     """
     namespace = next(ns for ns, v in SOS_NAMESPACES.items() if v == version)
-    offerings = []
+    offerings: dict[str, Offering] = {}
     for element in root.iter(f'{{{namespace}}}ObservationOffering'):
         offering = _parse_offering(element)
         if not offering.identifier:
             offering.identifier = offering.name or f'offering-{len(offerings) + 1}'
-        if offering.warning and warnings is not None:
-            warnings.append(f'offering {offering.identifier}: {offering.warning}')
-        offerings.append(offering)
-    return offerings
+        problem = offering.warning
+        if offering.identifier in offerings:
+            problem = 'listed twice; the first one is kept'
+        else:
+            offerings[offering.identifier] = offering
+        if problem and warnings is not None:
+            warnings.append(f'offering {offering.identifier}: {problem}')
+    return list(offerings.values())
 
 
 def _parse_offering(element) -> Offering:

@@ -197,3 +197,10 @@ def test_progress_is_reported(server):
     SensorObservationServiceHarvester(url, {'describe_sensor': False},
                                       progress=lambda d, t, m='': seen.append(m)).harvest()
     assert seen and '10 offerings' in seen[0]
+
+
+def test_options_from_a_config_file_are_text(server):
+    """describe_sensor='false' (as read from pycsw.cfg) turns DescribeSensor off."""
+    url = server.add('/gns', route_for('gns_ngmp_2.0.0.xml'))
+    harvester(url, describe_sensor='false').harvest()
+    assert all(p.get('request') == 'GetCapabilities' for p in server.requests_to('/gns'))

@@ -262,3 +262,14 @@ def test_stock_pycsw_left_a_sos2_offering_untitled():
     for name, (version, _o, _p) in CAPABILITIES.items():
         if version == '2.0.0':
             assert all(r.title for r in records_of(name))
+
+
+def test_offering_listed_twice_is_kept_once():
+    """A document that repeats an offering (built from the GNS file) yields one record and a warning."""
+    data = fixture('gns_ngmp_2.0.0.xml')
+    start = data.index(b'<swes:offering')
+    end = data.index(b'</swes:offering>', start) + len(b'</swes:offering>')
+    warnings = []
+    records = capabilities_to_records(parse_xml(data[:end] + data[start:]), URL, warnings)
+    assert len(by_kind(records, OFFERING)) == 10
+    assert any('listed twice' in w for w in warnings)
