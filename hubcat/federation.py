@@ -61,6 +61,9 @@ def merge(answers: list, sort_by: list, start_position: int, max_records: int) -
     :param sort_by: ``[(property, descending), ...]`` as in the request's SortBy
     :param start_position: 1-based position of the first record to return
     :param max_records: how many records to return at most (0: count only)
+
+    ``nextRecord`` is 0 when the page is short (the peers had no more, or a peer
+    stopped paging at its deadline), so a client never loops on a position.
     """
     ok = [a for a in answers if a.status == OK]
     pool = [record for answer in ok for record in answer.records]
@@ -77,7 +80,9 @@ def merge(answers: list, sort_by: list, start_position: int, max_records: int) -
     matched = max(sum(a.matched for a in ok) - duplicates, len(unique))
     page = unique[start_position - 1:start_position - 1 + max_records] if max_records else []
     returned = len(page)
-    next_record = start_position + returned if start_position + returned <= matched else 0
+    full_page = max_records > 0 and returned == max_records
+    next_record = start_position + returned if full_page and start_position + returned <= matched \
+        else 0
     return MergedResult(page, matched, returned, next_record, duplicates)
 
 
