@@ -262,8 +262,9 @@ def plan(req: CswRequest, peers: list, local: Optional[Peer],
     The hop count is the request's DistributedSearch hopCount, else the
     ``X-HubCat-Hop-Count`` header, else 2 (CSW's default).  A hop count of 1,
     or a request id seen before (a loop), is answered from the local
-    catalogue only (``local``, or nothing); otherwise every peer is asked
-    with the hop count decremented and the same request id.
+    catalogue only (``local``, or nothing); otherwise the local catalogue
+    (first, so its copy of a duplicate wins) and every peer are asked, the
+    peers with the hop count decremented and the same request id.
     """
     hop = req.hop_count if req.hop_count is not None else header_hop
     hop = DEFAULT_HOP_COUNT if hop is None else hop
@@ -274,7 +275,7 @@ def plan(req: CswRequest, peers: list, local: Optional[Peer],
     if seen.check_and_add(request_id):
         LOGGER.info('request %s seen before: not propagated (loop)', request_id)
         return Plan(local_only, None, request_id, 'request id seen before: not propagated')
-    return Plan(list(peers) + local_only, hop - 1, request_id)
+    return Plan(local_only + list(peers), hop - 1, request_id)
 
 
 def federate(req: CswRequest, peers: list, local: Optional[Peer] = None,

@@ -14,6 +14,10 @@
 * ebRIM (any ``rim:*`` registry object): two Slots, first among the object's
   Slots: ``urn:hubcat:slot:peer`` (the name) and ``urn:hubcat:slot:peerUrl``.
 
+A record that crossed several federators carries one mark per hop, nearest
+first: the first mark names the peer of the catalogue that answered, the next
+ones the peers further down, as each federator named them.
+
 Peer names are mapped to their URLs in every response's peer report (the
 ``X-HubCat-Peers`` header names; the XML comment and ``/api/peers`` give URLs).
 """
@@ -43,8 +47,13 @@ def tag_record(record: etree._Element, name: str, url: str) -> etree._Element:
     if kind == DUBLIN_CORE:
         _tag_dc(tagged, name)
     elif kind == ISO:
-        etree.SubElement(tagged, f'{{{HUBCAT_NS}}}peer', nsmap={'hubcat': HUBCAT_NS},
-                         name=name, url=url)
+        mark = etree.Element(f'{{{HUBCAT_NS}}}peer', nsmap={'hubcat': HUBCAT_NS},
+                             name=name, url=url)
+        earlier = tagged.find(f'{{{HUBCAT_NS}}}peer')
+        if earlier is not None:
+            earlier.addprevious(mark)
+        else:
+            tagged.append(mark)
     elif kind == EBRIM:
         _tag_ebrim(tagged, name, url)
     else:
@@ -72,9 +81,13 @@ def peer_of(record: etree._Element) -> Optional[str]:
 def _tag_dc(record: etree._Element, name: str) -> None:
     source = etree.Element(f'{{{DC}}}source', scheme=PEER_SCHEME)
     source.text = name
+    earlier = [i for i, child in enumerate(record)
+               if child.tag == f'{{{DC}}}source' and child.get('scheme') == PEER_SCHEME]
     boxes = [i for i, child in enumerate(record)
              if isinstance(child.tag, str) and etree.QName(child).namespace in (OWS, OWS20)]
-    if boxes:
+    if earlier:
+        record.insert(earlier[0], source)
+    elif boxes:
         record.insert(boxes[0], source)
     else:
         record.append(source)
@@ -86,6 +99,8 @@ def _tag_dc(record: etree._Element, name: str) -> None:
 def _tag_ebrim(record: etree._Element, name: str, url: str) -> None:
     position = 0
     for child in record:
+        if child.tag == f'{{{RIM}}}Slot' and child.get('name') == PEER_SLOT:
+            break  # before the marks of federators further down
         if child.tag == f'{{{RIM}}}Slot':
             position += 1
         elif isinstance(child.tag, str):

@@ -130,6 +130,9 @@ def test_provenance_dc_source_before_bounding_box():
     assert source.get('scheme') == 'urn:hubcat:def:peer' and source.text == 'north'
     assert source.getnext().tag == f'{{{ows}}}BoundingBox'
     assert peer_of(tagged) == 'north' and peer_of(rec) is None
+    twice = tag_record(tagged, 'hub', 'http://hub.example/csw')
+    assert [s.text for s in twice.findall(f'{{{DC_NS}}}source')] == ['hub', 'north']
+    assert peer_of(twice) == 'hub'
     assert bbox_of(tagged) == [10.0, 40.0, 20.0, 50.0]
 
 
@@ -144,6 +147,8 @@ def test_provenance_iso_and_ebrim():
     tagged = tag_record(rim, 'east', 'http://east.example/csw')
     assert tagged[0].tag == f'{{{RIM_NS}}}Slot' and tagged[0].get('name') == PEER_SLOT
     assert peer_of(tagged) == 'east'
+    assert peer_of(tag_record(tagged, 'hub', 'http://hub.example/csw')) == 'hub'
+    assert peer_of(tag_record(iso, 'hub', 'http://hub.example/csw')) == 'hub'
     assert identifier_of(tagged) == 'x1'
 
 
@@ -175,7 +180,7 @@ def test_hop_count_is_decremented_and_seen_request_ids_are_not_propagated():
             b'<csw:Query typeNames="csw:Record"><csw:ElementSetName>brief</csw:ElementSetName>'
             b'</csw:Query></csw:GetRecords>')
     first = plan(parse_xml(body), peers, local, seen)
-    assert [p.name for p in first.peers] == ['a', 'local']
+    assert [p.name for p in first.peers] == ['local', 'a']
     assert (first.hop_count, first.request_id) == (2, 'urn:r:1')
     again = plan(parse_xml(body), peers, local, seen)
     assert [p.name for p in again.peers] == ['local'] and again.hop_count is None

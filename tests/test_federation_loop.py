@@ -1,0 +1,128 @@
+"""Loop protection: catalogues that federate each other answer once, in bounded time."""
+from __future__ import annotations
+
+import requests
+from flask import Response, request
+from lxml import etree
+from owslib.csw import CatalogueServiceWeb
+
+from hubcat.web_federation import csw_distributed_hook
+from tests.federation_fixtures import (make_app, make_config, pycsw_all, pycsw_iso,  # noqa: F401
+                                       serve, timed)
+
+CSW = 'http://www.opengis.net/cat/csw/2.0.2'
+
+
+class Counting:
+    """WSGI middleware that counts the requests reaching an app."""
+
+    def __init__(self, app):
+        self.app, self.calls = app, 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.app(environ, start_response)
+
+
+def two_federators(tmp_path, extra_a: dict, extra_b: dict):
+    """Federators A and B served over HTTP, each naming the other as a peer."""
+    app_a, app_b = make_app(None), make_app(None)
+    count_a, count_b = Counting(app_a), Counting(app_b)
+    server_a, server_b = serve(count_a), serve(count_b)
+    app_a.config['HUBCAT'] = make_config(tmp_path, dict({'b': f'{server_b.url} 10'}, **extra_a),
+                                         name='a')
+    app_b.config['HUBCAT'] = make_config(tmp_path, dict({'a': f'{server_a.url} 10'}, **extra_b),
+                                         name='b')
+    return (server_a, count_a), (server_b, count_b)
+
+
+def results(content: bytes) -> etree._Element:
+    return etree.fromstring(content).find(f'{{{CSW}}}SearchResults')
+
+
+def distributed_getrecords(hop_count: int) -> bytes:
+    return (f'<csw:GetRecords xmlns:csw="{CSW}" service="CSW" version="2.0.2" '
+            f'resultType="results" maxRecords="50"><csw:DistributedSearch hopCount="{hop_count}"/>'
+            f'<csw:Query typeNames="csw:Record"><csw:ElementSetName>brief</csw:ElementSetName>'
+            f'</csw:Query></csw:GetRecords>').encode()
+
+
+def test_two_federators_naming_each_other_do_not_loop(tmp_path, pycsw_all):
+    (a, count_a), (b, count_b) = two_federators(tmp_path, {'stock': pycsw_all}, {})
+    try:
+        csw, seconds = timed(CatalogueServiceWeb, a.url, timeout=30)
+        csw.getrecords2(esn='brief', maxrecords=10)
+        assert csw.results['matches'] == 29
+        resp, seconds = timed(requests.post, a.url, data=distributed_getrecords(20),
+                              headers={'Content-Type': 'application/xml'}, timeout=60)
+    finally:
+        a.stop()
+        b.stop()
+    assert seconds < 20
+    assert resp.headers['X-HubCat-Peers'] == 'b=ok;stock=ok'
+    assert results(resp.content).get('numberOfRecordsMatched') == '29'
+    # A was asked by the client 3 times (capabilities, two searches) and once by B, then
+    # the request id it had seen stopped the loop; B was asked once per search
+    assert count_a.calls == 4
+    assert count_b.calls == 2
+
+
+def test_hop_count_one_is_answered_without_asking_peers(tmp_path, pycsw_all):
+    (a, count_a), (b, count_b) = two_federators(tmp_path, {'stock': pycsw_all}, {})
+    try:
+        resp = requests.post(a.url, data=distributed_getrecords(1),
+                             headers={'Content-Type': 'application/xml'}, timeout=60)
+    finally:
+        a.stop()
+        b.stop()
+    assert resp.status_code == 200
+    assert results(resp.content).get('numberOfRecordsMatched') == '0'
+    assert count_b.calls == 0
+    assert 'hopCount 1: not propagated' in etree.fromstring(resp.content)[0].text
+
+
+def local_csw_app(config, holdings_url: str):
+    """A HubCat app whose /csw is backed by a stock pycsw (standing in for main's /csw)
+    and runs the DistributedSearch hook first, as main's ``web_csw.REQUEST_HOOKS`` do."""
+    app = make_app(config)
+
+    @app.route('/csw', methods=['GET', 'POST'])
+    def csw():
+        answer = csw_distributed_hook(app.config['HUBCAT'], None, request)
+        if answer is not None:
+            status, ctype, body, headers = answer
+            return Response(body, status=status, content_type=ctype, headers=headers)
+        upstream = requests.request(request.method, holdings_url, params=request.args,
+                                    data=request.get_data(),
+                                    headers={'Content-Type': 'application/xml'}, timeout=30)
+        return Response(upstream.content, status=upstream.status_code,
+                        content_type=upstream.headers.get('Content-Type'))
+    return app
+
+
+def test_local_csw_distributed_search_decrements_hops_and_stops_loops(
+        tmp_path, pycsw_all, pycsw_iso):
+    app_a, app_b = local_csw_app(None, pycsw_all), local_csw_app(None, pycsw_iso)
+    count_a, count_b = Counting(app_a), Counting(app_b)
+    server_a = serve(count_a)
+    server_b = serve(count_b)
+    csw_a = server_a.url.replace('/federated/csw', '/csw')
+    csw_b = server_b.url.replace('/federated/csw', '/csw')
+    app_a.config['HUBCAT'] = make_config(tmp_path, {'b': csw_b}, name='a')
+    app_b.config['HUBCAT'] = make_config(tmp_path, {'a': csw_a}, name='b')
+    try:
+        plain = requests.post(csw_a, data=distributed_getrecords(20).replace(
+            b'<csw:DistributedSearch hopCount="20"/>', b''), timeout=60)
+        resp, seconds = timed(requests.post, csw_a, data=distributed_getrecords(20), timeout=60)
+    finally:
+        server_a.stop()
+        server_b.stop()
+    assert 'X-HubCat-Peers' not in plain.headers  # no DistributedSearch: local answer only
+    assert results(plain.content).get('numberOfRecordsMatched') == '29'
+    assert seconds < 20
+    assert resp.headers['X-HubCat-Peers'] == 'local=ok;b=ok'
+    found = results(resp.content)
+    assert found.get('numberOfRecordsMatched') == '29'  # 29 + 17, 17 duplicates removed
+    sources = {r.find('{http://purl.org/dc/elements/1.1/}source').text for r in found}
+    assert sources == {'local'}  # B's records are all copies of A's own: local wins
+    assert count_b.calls <= 3
