@@ -339,7 +339,7 @@ class Catalogue:
         if row.get('hc_record'):
             record = CatalogRecord.from_json(row['hc_record'])
             return dublincore.render_dc(record, row['hc_status'], row['hc_status_reason'],
-                                        modified or '').decode('utf-8')
+                                        modified or '')
         return _association_xml(row)
 
 
