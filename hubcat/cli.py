@@ -77,11 +77,11 @@ def serve(ctx, host, port, no_scheduler):
 @click.pass_context
 def demo(ctx, host, port, workdir):
     """Start sample STA services, harvest them into a SQLite catalogue, serve /csw."""
-    from hubcat.cli_sources import _progress_callback
+    from hubcat.cli_sources import progress_bar
     from hubcat.demo import run_demo
     config = load_config(ctx)
     try:
-        run_demo(config, host, port, workdir, progress_factory=_progress_callback,
+        run_demo(config, host, port, workdir, progress_factory=progress_bar,
                  echo=lambda text: click.echo(text))
     except OSError as err:
         raise click.ClickException(f'cannot start the demo: {err}') from None
