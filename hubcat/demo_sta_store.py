@@ -36,10 +36,10 @@ SCHEMA = {
         'phenomenonTime', 'resultTime', 'properties'), {
         'Thing': ('Things', False), 'Sensor': ('Sensors', False),
         'ObservedProperty': ('ObservedProperties', False), 'Observations': ('Observations', True)}),
-    'Sensors': EntitySet('sensors', ('name', 'description', 'encodingType', 'metadata',
-                                     'properties'), {'Datastreams': ('Datastreams', True)}),
     'ObservedProperties': EntitySet('observed_properties', (
         'name', 'definition', 'description', 'properties'), {'Datastreams': ('Datastreams', True)}),
+    'Sensors': EntitySet('sensors', ('name', 'description', 'encodingType', 'metadata',
+                                     'properties'), {'Datastreams': ('Datastreams', True)}),
     'Observations': EntitySet('observations', (
         'phenomenonTime', 'resultTime', 'result', 'resultQuality', 'validTime', 'parameters'), {
         'Datastream': ('Datastreams', False), 'FeatureOfInterest': ('FeaturesOfInterest', False)}),
