@@ -41,22 +41,22 @@ class StaDataset:
     key: str
     title: str
     description: str
-    things: list = field(default_factory=list)
-    locations: list = field(default_factory=list)
-    historical_locations: list = field(default_factory=list)
-    datastreams: list = field(default_factory=list)
-    sensors: list = field(default_factory=list)
-    observed_properties: list = field(default_factory=list)
-    observations: list = field(default_factory=list)
-    features_of_interest: list = field(default_factory=list)
-    thing_locations: dict = field(default_factory=dict)
-    historical_location_thing: dict = field(default_factory=dict)
-    historical_location_locations: dict = field(default_factory=dict)
-    datastream_thing: dict = field(default_factory=dict)
-    datastream_sensor: dict = field(default_factory=dict)
-    datastream_observed_property: dict = field(default_factory=dict)
-    observation_datastream: dict = field(default_factory=dict)
-    observation_feature: dict = field(default_factory=dict)
+    things: list[dict] = field(default_factory=list)
+    locations: list[dict] = field(default_factory=list)
+    historical_locations: list[dict] = field(default_factory=list)
+    datastreams: list[dict] = field(default_factory=list)
+    sensors: list[dict] = field(default_factory=list)
+    observed_properties: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    features_of_interest: list[dict] = field(default_factory=list)
+    thing_locations: dict[int, list[int]] = field(default_factory=dict)
+    historical_location_thing: dict[int, int] = field(default_factory=dict)
+    historical_location_locations: dict[int, list[int]] = field(default_factory=dict)
+    datastream_thing: dict[int, int] = field(default_factory=dict)
+    datastream_sensor: dict[int, int] = field(default_factory=dict)
+    datastream_observed_property: dict[int, int] = field(default_factory=dict)
+    observation_datastream: dict[int, int] = field(default_factory=dict)
+    observation_feature: dict[int, int] = field(default_factory=dict)
 
     def counts(self) -> dict:
         """Number of entities per entity list, e.g. ``{'things': 32, ...}``."""
@@ -68,7 +68,7 @@ class DemoDataset:
     """The demo's services, generated for one seed and one moment."""
     seed: int
     now: datetime
-    services: tuple
+    services: tuple[StaDataset, ...]
 
     def service(self, key: str) -> StaDataset:
         """The service with this key (``'incident'`` or ``'neighbour'``).
@@ -322,7 +322,8 @@ def _incident_service(rng: random.Random, now: datetime) -> StaDataset:
             specs = [_StreamSpec(p, units[p], 'radar_level', 15) for p in chosen]
         stale = {'*'} if i == stale_gauge else (
             {specs[-1].prop} if ('gauge', i) in stale_single else set())
-        _add_station(b, f'AW-P{i + 1:02d}', place, 'river gauge', f'River gauge {place.name} ({place.river})',
+        _add_station(b, f'AW-P{i + 1:02d}', place, 'river gauge',
+                     f'River gauge {place.name} ({place.river})',
                      {'network': 'Ahr river gauges', 'kind': 'river gauge', 'river': place.river,
                       **operator, 'keywords': ['hydrology', 'water level', 'flood']}, specs, stale)
 
@@ -339,7 +340,8 @@ def _incident_service(rng: random.Random, now: datetime) -> StaDataset:
                       'keywords': ['air quality', 'particulate matter']}, specs, stale)
     # a node set up during the incident: its NO2 cell has not reported yet
     thing_id, feature_at = b.thing(
-        'Dernau Feuerwehrhaus air quality node', 'Air quality node Dernau Feuerwehrhaus, set up during the incident',
+        'Dernau Feuerwehrhaus air quality node',
+        'Air quality node Dernau Feuerwehrhaus, set up during the incident',
         {'stationCode': 'AW-L05', 'network': 'Incident air quality', 'kind': 'air quality sensor',
          **operator, 'keywords': ['air quality']},
         [(now - timedelta(hours=3), 7.0447, 50.5306, 'Dernau Feuerwehrhaus site')])

@@ -158,11 +158,14 @@ SENSORS = {
                             'text/html', _DATASHEETS + 'wh2650.html'),
     'radar_level': SensorModel('OTT RLS radar level sensor', 'Contactless radar water level sensor.',
                                'application/pdf', _DATASHEETS + 'ott-rls.pdf'),
-    'pressure_logger': SensorModel('Pegel logger DL-3', 'Pressure probe with a three-channel data logger.',
+    'pressure_logger': SensorModel('Pegel logger DL-3',
+                                   'Pressure probe with a three-channel data logger.',
                                    _SENSORML, _DATASHEETS + 'sensorml/dl-3.xml'),
-    'gas_detector': SensorModel('Multi-gas detector X-8', 'Portable four-channel gas detector with alarm output.',
+    'gas_detector': SensorModel('Multi-gas detector X-8',
+                                'Portable four-channel gas detector with alarm output.',
                                 'application/pdf', _DATASHEETS + 'multigas-x8.pdf'),
-    'aq_node': SensorModel('Air quality node AQ-2', 'Optical particle counter and electrochemical NO2 cell.',
+    'aq_node': SensorModel('Air quality node AQ-2',
+                           'Optical particle counter and electrochemical NO2 cell.',
                            'application/pdf', _DATASHEETS + 'aq-2.pdf'),
 }
 
@@ -179,7 +182,8 @@ GAUGES = (
     Place('Insul', 6.9289, 50.4397, 230, 'Ahr'), Place('Kreuzberg', 6.9889, 50.4994, 180, 'Ahr'),
     Place('Altenahr', 7.0047, 50.5167, 165, 'Ahr'), Place('Dernau', 7.0431, 50.5319, 130, 'Ahr'),
     Place('Walporzheim', 7.0803, 50.5394, 110, 'Ahr'), Place('Bad Neuenahr', 7.1156, 50.5456, 90, 'Ahr'),
-    Place('Bad Bodendorf', 7.2125, 50.5403, 70, 'Ahr'), Place('Adenau', 6.9317, 50.3847, 290, 'Adenauer Bach'),
+    Place('Bad Bodendorf', 7.2125, 50.5403, 70, 'Ahr'),
+    Place('Adenau', 6.9317, 50.3847, 290, 'Adenauer Bach'),
 )
 FIRE_ENGINES = (
     ('Florian Ahrweiler 1/46-1', 'HLF 20'), ('Florian Ahrweiler 2/44-1', 'HLF 10'),
@@ -196,7 +200,8 @@ AIR_QUALITY_SITES = (
 )
 NEIGHBOUR_GAUGES = (
     Place('Blankenheim', 6.6497, 50.4378, 500, 'Ahr'), Place('Ahrdorf', 6.7736, 50.4133, 360, 'Ahr'),
-    Place('Bad Münstereifel', 6.7631, 50.5564, 280, 'Erft'), Place('Kirspenich', 6.7878, 50.6092, 220, 'Erft'),
+    Place('Bad Münstereifel', 6.7631, 50.5564, 280, 'Erft'),
+    Place('Kirspenich', 6.7878, 50.6092, 220, 'Erft'),
 )
 NEIGHBOUR_WEATHER = (
     Place('Nettersheim', 6.6317, 50.4925, 460), Place('Schmidtheim', 6.6347, 50.4117, 560),

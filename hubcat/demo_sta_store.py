@@ -77,11 +77,14 @@ class StaStore:
                 if isinstance(target_ids, int):
                     target_ids = [target_ids]
                 for target_id in target_ids:
-                    self._links.setdefault((source, nav), {}).setdefault(source_id, []).append(target_id)
-                    self._links.setdefault((target, inverse), {}).setdefault(target_id, []).append(source_id)
+                    self._link(source, nav, source_id, target_id)
+                    self._link(target, inverse, target_id, source_id)
         for by_id in self._links.values():
             for ids in by_id.values():
                 ids.sort()
+
+    def _link(self, entity_set: str, nav: str, from_id: int, to_id: int) -> None:
+        self._links.setdefault((entity_set, nav), {}).setdefault(from_id, []).append(to_id)
 
     def all(self, entity_set: str) -> list:
         """Every entity of an entity set, by ascending id."""

@@ -110,6 +110,27 @@ def test_nested_expand_gives_each_datastream_its_own_observed_property(url, inci
     assert len({d['ObservedProperty']['name'] for t in things for d in t['Datastreams']}) > 5
 
 
+def test_harvest_queries_of_real_servers_work_here(url, incident):
+    """The queries a harvester sends to real STA servers (shared/peers/README.md)."""
+    latest = {}
+    for observation in incident.observations:
+        ds_id = incident.observation_datastream[observation['@iot.id']]
+        latest[ds_id] = max(latest.get(ds_id, ''), observation['resultTime'])
+    things, _ = walk(f'{url}/Things?$top=100&$expand=Locations($top=1),'
+                     'Datastreams/Observations($orderby=resultTime desc;$top=1)')
+    datastreams = [d for t in things for d in t['Datastreams']]
+    assert len(datastreams) == len(incident.datastreams)
+    for datastream in datastreams:
+        newest_result = [o['resultTime'] for o in datastream['Observations']]
+        assert newest_result == ([latest[datastream['@iot.id']]] if datastream['@iot.id'] in latest
+                                 else [])
+    pairs = set()
+    properties, _ = walk(f'{url}/ObservedProperties?$expand=Datastreams($select=id;$top=100)')
+    for prop in properties:
+        pairs |= {(d['@iot.id'], prop['@iot.id']) for d in prop['Datastreams']}
+    assert pairs == set(incident.datastream_observed_property.items())
+
+
 def test_expand_path_form_equals_nested_form(url):
     path_form = get(url, '/Things', **{'$expand': 'Datastreams/ObservedProperty'}).json()
     nested = get(url, '/Things', **{'$expand': 'Datastreams($expand=ObservedProperty)'}).json()
