@@ -12,6 +12,8 @@ navigation (``Things(1)/Datastreams``, ``Datastreams(1)/ObservedProperty``,
 properties (``Things(1)/name``, ``.../name/$value``) and ``$ref``. Errors are
 JSON ``{"code": ..., "type": "error", "message": ...}``: 404 for unknown paths
 or ids, 400 for query options it does not support, 405 for writes.
+
+``python -m hubcat.demo_sta`` serves the demo data until Ctrl-C.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from flask import Flask, Response, jsonify, redirect, request
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from hubcat.demo_data import DemoDataset, StaDataset
+from hubcat.demo_data import DemoDataset, StaDataset, generate
 from hubcat.demo_sta_query import QueryError, parse_query
 from hubcat.demo_sta_render import StaRenderer, check_options
 from hubcat.demo_sta_store import SCHEMA, StaStore
@@ -153,7 +155,7 @@ def _step(store: StaStore, target: _Target, segment: str) -> _Target:
         if many and key is None:
             return _Target(entity_set, entities=related)
         if many:
-            return _Target(entity_set, entity=_pick(f'{segment}: {entity_set}', related, key))
+            return _Target(entity_set, entity=_pick(entity_set, related, key))
         if key is None and related:
             return _Target(entity_set, entity=related[0])
     elif name in spec.properties and key is None:
@@ -276,3 +278,22 @@ def serve_demo(dataset: DemoDataset, host: str = '127.0.0.1') -> list:
             service.handle.shutdown()
         raise
     return running
+
+
+def main() -> None:
+    """Serve the demo's sample STA services until Ctrl-C: ``python -m hubcat.demo_sta``."""
+    logging.basicConfig(level=logging.INFO, format='%(message)s')
+    running = serve_demo(generate())
+    for service in running:
+        print(f'{service.title}: {service.url}/')
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for service in running:
+            service.handle.shutdown()
+
+
+if __name__ == '__main__':
+    main()
