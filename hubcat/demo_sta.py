@@ -138,12 +138,12 @@ def _segment(text: str) -> tuple:
     return match.group('name'), match.group('key')
 
 
-def _pick(entity_set: str, entities: list, key: str) -> dict:
+def _pick(entity_set: str, entities: list, key: str, where: str = '') -> dict:
     if key.isdigit():
         for entity in entities:
             if entity['@iot.id'] == int(key):
                 return entity
-    raise NotFound(f'{entity_set}({key}) does not exist (ids are integers)')
+    raise NotFound(f'{where}{entity_set}({key}) does not exist (ids are integers)')
 
 
 def _step(store: StaStore, target: _Target, segment: str) -> _Target:
@@ -155,7 +155,8 @@ def _step(store: StaStore, target: _Target, segment: str) -> _Target:
         if many and key is None:
             return _Target(entity_set, entities=related)
         if many:
-            return _Target(entity_set, entity=_pick(entity_set, related, key))
+            where = f"{target.entity_set}({target.entity['@iot.id']})/"
+            return _Target(entity_set, entity=_pick(name, related, key, where))
         if key is None and related:
             return _Target(entity_set, entity=related[0])
     elif name in spec.properties and key is None:
