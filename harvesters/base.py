@@ -18,6 +18,11 @@ class HarvestError(Exception):
     """A harvest failed; the message is one line a user can act on."""
 
 
+class SourceUnreachable(HarvestError):
+    """The source did not answer (connection refused, DNS, timeout): its records
+    stay and are marked offline ``unreachable``."""
+
+
 @dataclass
 class HarvestResult:
     """What one harvest of one source produced.
