@@ -1,7 +1,8 @@
 """``hubcat peer add|list|remove``: a click group ``peer`` that the main CLI adds.
 
-The configuration comes from the click context object when the main CLI put a
-:class:`hubcat.config.Config` there, else from ``--config``/``$HUBCAT_CONFIG``/``./pycsw.cfg``.
+Under the main CLI (``hubcat peer ...``) the configuration is the main CLI's
+(``hubcat --config FILE peer ...``); the group used on its own takes
+``--config``, else ``$HUBCAT_CONFIG``, else ``./pycsw.cfg``.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ LOGGER = logging.getLogger(__name__)
 
 
 def _config(ctx: click.Context, path: Optional[str]) -> Config:
-    found = ctx.find_object(Config)
-    if found is not None and path is None:
-        return found
+    if path is None and ctx.find_root().command is not peer:  # under the main ``hubcat`` CLI
+        from hubcat.cli import load_config
+        return load_config(ctx)
     try:
         return Config(path)
     except ConfigError as err:

@@ -13,7 +13,8 @@ from hubcat.config import Config
 from hubcat.csw_request import CswError, CswRequest, new_request_id, parse_request
 from hubcat.federation import SEEN_REQUESTS, SeenRequests, federate, find_record
 from hubcat.federation_capabilities import capabilities
-from hubcat.federation_xml import (PEERS_HEADER, exception_report, getrecordbyid_response,
+from hubcat.ows import exception_report
+from hubcat.federation_xml import (PEERS_HEADER, getrecordbyid_response,
                                    getrecords_response, peer_status_comment,
                                    peer_status_header)
 from hubcat.peer_client import (HOP_COUNT_HEADER, OK, REQUEST_ID_HEADER, Transport,
@@ -55,11 +56,11 @@ def answer(config: Config, method: str, args: Mapping[str, str], body: bytes,
                                      transport)
         return _get_records(req, peers, local, headers, transport, seen)
     except CswError as err:
-        return err.status, XML, exception_report(version, err.code, err.locator, err.text), {}
+        return err.status, XML, exception_report(err.code, err.locator, err.text, version), {}
     except PeerError as err:
         LOGGER.error('peer configuration: %s', err)
-        return 500, XML, exception_report(version, 'NoApplicableCode', 'peers',
-                                          f'peer configuration is wrong: {err}'), {}
+        return 500, XML, exception_report('NoApplicableCode', 'peers',
+                                          f'peer configuration is wrong: {err}', version), {}
 
 
 def _get_records(req: CswRequest, peers: list, local: Optional[Peer], headers: Mapping,
@@ -69,10 +70,7 @@ def _get_records(req: CswRequest, peers: list, local: Optional[Peer], headers: M
         header_request_id=headers.get(REQUEST_ID_HEADER))
     out_headers = {PEERS_HEADER: peer_status_header(answers)}
     if answers and not any(a.status == OK for a in answers):
-        text = 'no peer answered: ' + '; '.join(f'{a.peer.name} {a.status} ({a.reason})'
-                                                 for a in answers)
-        return 502, XML, exception_report(req.version, 'NoApplicableCode', 'peers', text,
-                                          peer_status_comment(answers)), out_headers
+        return _no_peer_answered(req, answers, out_headers)
     body = getrecords_response(req, merged, answers, chosen.request_id, chosen.note)
     return 200, XML, body, out_headers
 
@@ -83,12 +81,17 @@ def _get_record_by_id(req: CswRequest, peers: list, headers: Mapping,
     record, answers = find_record(peers, req, request_id, transport)
     out_headers = {PEERS_HEADER: peer_status_header(answers)}
     if record is None and answers and not any(a.status == OK for a in answers):
-        text = 'no peer answered: ' + '; '.join(f'{a.peer.name} {a.status} ({a.reason})'
-                                                 for a in answers)
-        return 502, XML, exception_report(req.version, 'NoApplicableCode', 'peers', text,
-                                          peer_status_comment(answers)), out_headers
+        return _no_peer_answered(req, answers, out_headers)
     status, body = getrecordbyid_response(req, record, answers)
     return status, XML, body, out_headers
+
+
+def _no_peer_answered(req: CswRequest, answers: list, headers: dict) -> tuple:
+    """HTTP 502 with an OWS ExceptionReport naming every peer's failure."""
+    text = 'no peer answered: ' + '; '.join(f'{a.peer.name} {a.status} ({a.reason})'
+                                             for a in answers)
+    return 502, XML, exception_report('NoApplicableCode', 'peers', text, req.version,
+                                      peer_status_comment(answers)), headers
 
 
 def _int(text: Optional[str]) -> Optional[int]:

@@ -21,6 +21,7 @@ from typing import Optional
 from lxml import etree
 
 from hubcat.csw_request import CSW, CSW30, NAMESPACES, CswRequest
+from hubcat.ows import exception_report
 from hubcat.provenance import tag_record
 
 LOGGER = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ def getrecordbyid_response(req: CswRequest, record, answers: list,
     comment = peer_status_comment(answers)
     if req.version == '3.0.0':
         if record is None:
-            return 404, exception_report('3.0.0', 'NotFound', 'id',
-                                         f'no peer has {", ".join(req.ids)}', comment)
+            return 404, exception_report('NotFound', 'id', f'no peer has {", ".join(req.ids)}',
+                                         '3.0.0', comment)
         root = tag_record(record.element, record.peer, urls.get(record.peer, ''))
         doc = etree.ElementTree(root)
         root.addprevious(comment)  # a comment before the root element
@@ -108,19 +109,3 @@ def getrecordbyid_response(req: CswRequest, record, answers: list,
         root.append(tag_record(record.element, record.peer, urls.get(record.peer, '')))
     return 200, etree.tostring(root, xml_declaration=True, encoding='UTF-8',
                                pretty_print=pretty)
-
-
-def exception_report(version: str, code: str, locator: str, text: str,
-                     comment: Optional[etree._Comment] = None) -> bytes:
-    """An OWS ExceptionReport (OWS 1.0 for CSW 2.0.2, OWS 2.0 for CSW 3.0.0)."""
-    v3 = version == '3.0.0'
-    ows = OWS20 if v3 else OWS10
-    root = etree.Element(f'{{{ows}}}ExceptionReport', nsmap={'ows': ows, 'xsi': XSI},
-                         version='3.0.0' if v3 else '1.2.0', language='en')
-    if comment is not None:
-        root.append(comment)
-    exc = etree.SubElement(root, f'{{{ows}}}Exception', exceptionCode=code)
-    if locator:
-        exc.set('locator', locator)
-    etree.SubElement(exc, f'{{{ows}}}ExceptionText').text = text
-    return etree.tostring(root, xml_declaration=True, encoding='UTF-8', pretty_print=True)

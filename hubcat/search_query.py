@@ -3,9 +3,10 @@
 ``q`` -> ``csw:AnyText`` like ``%q%``; ``bbox`` (minx,miny,maxx,maxy in
 lon/lat) -> ``ogc:BBOX`` on ``ows:BoundingBox``; ``type`` -> ``dc:type`` like
 ``%type%`` (peers write types as words or as DCMI URIs); ``status`` (online,
-offline) -> ``dc:subject`` like ``%status%`` (HubCat writes status as a
-``dc:subject``; a peer that has no status matches nothing).  Conditions are
-ANDed.  Records come back as Dublin Core brief records.
+offline) -> ``hubcat:Status`` equal to it: HubCat peers answer, a peer that
+has no such queryable answers an ExceptionReport and is reported ``failed``
+with that reason (it cannot tell online from offline).  Conditions are ANDed.
+Records come back as Dublin Core brief records.
 """
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def build_getrecords(q: str = '', bbox: Optional[list] = None, type_: str = '',
     if type_:
         conditions.append(_like('dc:type', f'%{type_}%'))
     if status:
-        conditions.append(_like('dc:subject', f'%{status}%'))
+        conditions.append(_equal('hubcat:Status', status))
     if bbox:
         conditions.append(_bbox(bbox))
     if conditions:
@@ -93,6 +94,13 @@ def _like(prop: str, pattern: str) -> etree._Element:
     etree.SubElement(like, f'{{{OGC}}}PropertyName').text = prop
     etree.SubElement(like, f'{{{OGC}}}Literal').text = pattern
     return like
+
+
+def _equal(prop: str, value: str) -> etree._Element:
+    equal = etree.Element(f'{{{OGC}}}PropertyIsEqualTo')
+    etree.SubElement(equal, f'{{{OGC}}}PropertyName').text = prop
+    etree.SubElement(equal, f'{{{OGC}}}Literal').text = value
+    return equal
 
 
 def _bbox(box: list) -> etree._Element:

@@ -11,8 +11,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from hubcat.csw_request import CswError, parse_request
 from hubcat.federation import SeenRequests, distributed_search
 from hubcat.federation_service import XML, answer, local_peer
-from hubcat.federation_xml import (PEERS_HEADER, exception_report, getrecords_response,
-                                   peer_status_header)
+from hubcat.federation_xml import PEERS_HEADER, getrecords_response, peer_status_header
+from hubcat.ows import exception_report
 from hubcat.peer_client import http_transport
 from hubcat.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
 
@@ -81,7 +81,7 @@ def csw_distributed_hook(config, _csw_request, flask_request):
         peers = list_peers(config)
         local = Peer('local', flask_request.base_url, default_timeout(config), LOCAL)
     except PeerError as err:
-        return 500, XML, exception_report(req.version, 'NoApplicableCode', 'peers', str(err)), {}
+        return 500, XML, exception_report('NoApplicableCode', 'peers', str(err), req.version), {}
     app = current_app._get_current_object()
     result = distributed_search(req, peers, local, app_transport(app),
                                 seen_requests())

@@ -8,7 +8,7 @@
   OWS ExceptionReport, one that answers plain text, and a closed port;
 * HubCat federators: Flask apps served by werkzeug in threads on port 0.
 
-Import the fixtures into a test module (``from tests.federation_fixtures import ...``).
+Import the fixtures into a test module (``from federation_fixtures import ...``).
 Servers started by a session fixture are stopped at the end of the session.
 """
 from __future__ import annotations
@@ -198,13 +198,9 @@ def make_config(tmp_path, peers: dict, name: str = 'hubcat', token: str = '',
 
 
 def make_app(config: Config) -> Flask:
-    """A HubCat app with the federation blueprints (main's create_app adds them too)."""
-    from hubcat import web_federation, web_federation_api
-    app = Flask('hubcat-federation-test')
-    app.config['HUBCAT'] = config
-    app.register_blueprint(web_federation.bp)
-    app.register_blueprint(web_federation_api.bp)
-    return app
+    """A HubCat app (main's factory: /csw, /federated/csw, /api/search, /api/peers)."""
+    from hubcat.app import create_app
+    return create_app(config)
 
 
 def serve(app: Flask) -> ServerThread:

@@ -1,14 +1,10 @@
-"""Loop protection: catalogues that federate each other answer once, in bounded time."""
+"""Loop protection: federators that name each other answer once, in bounded time."""
 from __future__ import annotations
 
 import requests
-from flask import Response, request
+from federation_fixtures import make_app, make_config, pycsw_all, serve, timed  # noqa: F401
 from lxml import etree
 from owslib.csw import CatalogueServiceWeb
-
-from hubcat.web_federation import csw_distributed_hook
-from tests.federation_fixtures import (make_app, make_config, pycsw_all, pycsw_iso,  # noqa: F401
-                                       serve, timed)
 
 CSW = 'http://www.opengis.net/cat/csw/2.0.2'
 
@@ -26,7 +22,8 @@ class Counting:
 
 def two_federators(tmp_path, extra_a: dict, extra_b: dict):
     """Federators A and B served over HTTP, each naming the other as a peer."""
-    app_a, app_b = make_app(None), make_app(None)
+    app_a = make_app(make_config(tmp_path, {}, name='a'))
+    app_b = make_app(make_config(tmp_path, {}, name='b'))
     count_a, count_b = Counting(app_a), Counting(app_b)
     server_a, server_b = serve(count_a), serve(count_b)
     app_a.config['HUBCAT'] = make_config(tmp_path, dict({'b': f'{server_b.url} 10'}, **extra_a),
@@ -81,48 +78,3 @@ def test_hop_count_one_is_answered_without_asking_peers(tmp_path, pycsw_all):
     assert 'hopCount 1: not propagated' in etree.fromstring(resp.content)[0].text
 
 
-def local_csw_app(config, holdings_url: str):
-    """A HubCat app whose /csw is backed by a stock pycsw (standing in for main's /csw)
-    and runs the DistributedSearch hook first, as main's ``web_csw.REQUEST_HOOKS`` do."""
-    app = make_app(config)
-
-    @app.route('/csw', methods=['GET', 'POST'])
-    def csw():
-        answer = csw_distributed_hook(app.config['HUBCAT'], None, request)
-        if answer is not None:
-            status, ctype, body, headers = answer
-            return Response(body, status=status, content_type=ctype, headers=headers)
-        upstream = requests.request(request.method, holdings_url, params=request.args,
-                                    data=request.get_data(),
-                                    headers={'Content-Type': 'application/xml'}, timeout=30)
-        return Response(upstream.content, status=upstream.status_code,
-                        content_type=upstream.headers.get('Content-Type'))
-    return app
-
-
-def test_local_csw_distributed_search_decrements_hops_and_stops_loops(
-        tmp_path, pycsw_all, pycsw_iso):
-    app_a, app_b = local_csw_app(None, pycsw_all), local_csw_app(None, pycsw_iso)
-    count_a, count_b = Counting(app_a), Counting(app_b)
-    server_a = serve(count_a)
-    server_b = serve(count_b)
-    csw_a = server_a.url.replace('/federated/csw', '/csw')
-    csw_b = server_b.url.replace('/federated/csw', '/csw')
-    app_a.config['HUBCAT'] = make_config(tmp_path, {'b': csw_b}, name='a')
-    app_b.config['HUBCAT'] = make_config(tmp_path, {'a': csw_a}, name='b')
-    try:
-        plain = requests.post(csw_a, data=distributed_getrecords(20).replace(
-            b'<csw:DistributedSearch hopCount="20"/>', b''), timeout=60)
-        resp, seconds = timed(requests.post, csw_a, data=distributed_getrecords(20), timeout=60)
-    finally:
-        server_a.stop()
-        server_b.stop()
-    assert 'X-HubCat-Peers' not in plain.headers  # no DistributedSearch: local answer only
-    assert results(plain.content).get('numberOfRecordsMatched') == '29'
-    assert seconds < 20
-    assert resp.headers['X-HubCat-Peers'] == 'local=ok;b=ok'
-    found = results(resp.content)
-    assert found.get('numberOfRecordsMatched') == '29'  # 29 + 17, 17 duplicates removed
-    sources = {r.find('{http://purl.org/dc/elements/1.1/}source').text for r in found}
-    assert sources == {'local'}  # B's records are all copies of A's own: local wins
-    assert count_b.calls <= 3

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from hubcat.cli_peers import peer
 from hubcat.peers import PeerError, config_peers
-from tests.federation_fixtures import down_peer, make_app, make_config, pycsw_all  # noqa: F401
+from federation_fixtures import down_peer, make_app, make_config, pycsw_all  # noqa: F401
 
 TOKEN = 's3cret'
 

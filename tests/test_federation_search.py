@@ -7,7 +7,7 @@ from lxml import etree
 from owslib.csw import CatalogueServiceWeb
 from owslib.fes import PropertyIsLike, SortBy, SortProperty
 
-from tests.federation_fixtures import (down_peer, exception_peer, hanging_peer,  # noqa: F401
+from federation_fixtures import (down_peer, exception_peer, hanging_peer,  # noqa: F401
                                        make_app, make_config, pycsw_all, pycsw_ebrim,
                                        pycsw_iso, serve, text_peer, timed)
 
