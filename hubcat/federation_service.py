@@ -52,7 +52,7 @@ def answer(config: Config, method: str, args: Mapping[str, str], body: bytes,
         if req.operation == 'GetCapabilities':
             return 200, XML, capabilities(config, url, peers), {}
         if req.operation == 'GetRecordById':
-            return _get_record_by_id(req, peers + ([local] if local else []), headers,
+            return _get_record_by_id(req, ([local] if local else []) + peers, headers,
                                      transport)
         return _get_records(req, peers, local, headers, transport, seen)
     except CswError as err:

@@ -104,3 +104,16 @@ def test_api_add_list_remove(tmp_path, pycsw_all, down_peer):
     assert client.delete('/api/peers/fixed', headers=auth).status_code == 409
     assert [p['name'] for p in client.get('/api/peers').get_json()['peers']] == \
         ['fixed', 'stock']
+
+
+def test_main_cli_has_the_peer_commands(tmp_path):
+    from hubcat.cli import cli
+    config = make_config(tmp_path, {'fixed': 'http://fixed.example/csw 3'})
+    runner = CliRunner()
+    added = runner.invoke(cli, ['--config', config.path, 'peer', 'add',
+                                'http://127.0.0.1:8491/csw', '--name', 'later', '--no-check'])
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli, ['--config', config.path, 'peer', 'list'])
+    assert [line.split()[0] for line in listed.output.splitlines()] == ['fixed', 'later']
+    bad = runner.invoke(cli, ['--config', config.path, 'peer', 'add', 'nope://x'])
+    assert bad.exit_code == 1 and bad.output.startswith('Error: malformed peer URL')
