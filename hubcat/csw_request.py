@@ -40,6 +40,8 @@ NAMESPACES = {
 VERSIONS = {'2.0.2': CSW, '3.0.0': CSW30}
 OPERATIONS = ('GetCapabilities', 'GetRecords', 'GetRecordById')
 DEFAULT_HOP_COUNT = 2
+#: DistributedSearch clientId HubCat sends (CSW 3.0.0 requires one)
+CLIENT_ID = 'urn:hubcat:federation'
 
 
 class CswError(Exception):
@@ -131,6 +133,8 @@ def parse_xml(body: bytes) -> CswRequest:
         root = etree.fromstring(body, safe_xml_parser())
     except etree.XMLSyntaxError as err:
         raise CswError('NoApplicableCode', 'request', f'the request is not XML: {err}') from None
+    for _ in root.iter(etree.Entity):  # never relay entity references to peers
+        raise CswError('NoApplicableCode', 'request', 'XML entities are not accepted')
     ns, local = _split(root.tag)
     operation = _operation(local)
     if operation == 'GetCapabilities':
@@ -156,13 +160,13 @@ def parse_xml(body: bytes) -> CswRequest:
     if query is None:
         raise CswError('MissingParameterValue', 'Query', 'GetRecords needs a Query element')
     esn = query.find(f'{{{ns}}}ElementSetName')
-    req.element_set = esn.text.strip() if esn is not None and esn.text else (
-        'full' if esn is None and query.find(f'{{{ns}}}ElementName') is None else 'summary')
+    req.element_set = esn.text.strip() if esn is not None and esn.text else 'summary'
     req.sort_by = parse_xml_sortby(query)
     dist = root.find(f'{{{ns}}}DistributedSearch')
     if dist is not None:
         req.hop_count = _positive_int(dist.get('hopCount', str(DEFAULT_HOP_COUNT)),
                                       'hopCount', 0)
+        req.request_id = req.request_id or dist.get('distributedSearchId')
     return req
 
 
@@ -264,13 +268,18 @@ def peer_request(req: CswRequest, start_position: int, max_records: int,
         ns = req.csw_ns
         doc.set('startPosition', str(start_position))
         doc.set('maxRecords', str(max_records))
-        doc.set('resultType', 'hits' if max_records == 0 else 'results')
+        if req.version == '2.0.2':  # CSW 3.0.0 has no resultType: maxRecords=0 asks for hits
+            doc.set('resultType', 'hits' if max_records == 0 else 'results')
         if request_id:
             doc.set('requestId', request_id)
         for old in doc.findall(f'{{{ns}}}DistributedSearch'):
             doc.remove(old)
         if hop_count is not None and hop_count >= 1:
-            doc.insert(0, etree.Element(f'{{{ns}}}DistributedSearch', hopCount=str(hop_count)))
+            dist = etree.Element(f'{{{ns}}}DistributedSearch', hopCount=str(hop_count))
+            if req.version == '3.0.0':  # required there; the id is the request id
+                dist.set('clientId', CLIENT_ID)
+                dist.set('distributedSearchId', request_id or new_request_id())
+            doc.insert(0, dist)
     return 'xml', etree.tostring(doc, xml_declaration=True, encoding='UTF-8')
 
 

@@ -47,7 +47,7 @@ def peer_status_comment(answers: list, note: str = '') -> etree._Comment:
     if note:
         lines.append(f'  note: {note}')
     for a in answers:
-        line = (f'  {a.peer.name} {a.status} matched={a.matched} returned={len(a.records)} '
+        line = (f'  {a.peer.name} {a.status} matched={a.matched} fetched={len(a.records)} '
                 f'elapsed={a.elapsed:.3f}s url={a.peer.url}')
         if a.reason:
             line += f' reason: {a.reason}'

@@ -62,9 +62,9 @@ class PeerAnswer:
     record_schema: str = ''
 
     def summary(self) -> dict:
-        """The status as a JSON-ready dict (name, url, status, reason, matched, returned, elapsed)."""
+        """The status as a JSON-ready dict (name, url, status, reason, matched, fetched, elapsed)."""
         return {'name': self.peer.name, 'url': self.peer.url, 'status': self.status,
-                'reason': self.reason, 'matched': self.matched, 'returned': len(self.records),
+                'reason': self.reason, 'matched': self.matched, 'fetched': len(self.records),
                 'elapsed': round(self.elapsed, 3)}
 
 
@@ -85,7 +85,7 @@ def http_transport(peer: Peer, kind: str, payload, headers: dict, timeout: float
             resp = session.get(peer.url, params=payload, headers=headers, timeout=timeout,
                                stream=True)
         try:
-            content = _read_bounded(resp)
+            content = _read_bounded(resp, time.monotonic() + timeout)
         except requests.exceptions.ConnectionError as err:
             if 'timed out' in str(err):  # a read timeout while streaming the body
                 raise requests.exceptions.Timeout(str(err)) from None
@@ -93,9 +93,13 @@ def http_transport(peer: Peer, kind: str, payload, headers: dict, timeout: float
     return resp.status_code, resp.headers.get('Content-Type', ''), content
 
 
-def _read_bounded(resp: requests.Response) -> bytes:
+def _read_bounded(resp: requests.Response, deadline: float) -> bytes:
+    """The body, at most MAX_BYTES, read before ``deadline`` (a peer that trickles is cut)."""
     chunks, size = [], 0
     for chunk in resp.iter_content(65536):
+        if time.monotonic() > deadline:
+            resp.close()
+            raise requests.exceptions.Timeout('answer not complete within the deadline')
         size += len(chunk)
         if size > MAX_BYTES:
             raise PeerFailure(f'answer larger than {MAX_BYTES // (1024 * 1024)} MB')

@@ -12,6 +12,7 @@ from federation_fixtures import (down_peer, exception_peer, hanging_peer,  # noq
                                        pycsw_iso, serve, text_peer, timed)
 
 CSW = 'http://www.opengis.net/cat/csw/2.0.2'
+CSW30 = 'http://www.opengis.net/cat/csw/3.0'
 DC = 'http://purl.org/dc/elements/1.1/'
 GMD = 'http://www.isotc211.org/2005/gmd'
 RIM = 'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0'
@@ -63,7 +64,8 @@ def test_first_page_reports_peers_and_tags_each_record_with_its_peer(federator):
     assert sources <= {'all', 'iso'} and 'all' in sources
     comment = etree.fromstring(resp.content)[0]
     assert isinstance(comment, etree._Comment)
-    assert 'all ok matched=29' in comment.text and 'iso ok matched=17' in comment.text
+    assert 'all ok matched=29 fetched=20' in comment.text
+    assert 'iso ok matched=17 fetched=17' in comment.text
 
 
 def test_sort_by_title_is_honoured_across_peers(federator):
@@ -169,9 +171,29 @@ def test_csw_3_kvp_is_forwarded(federator):
                                            'request': 'GetRecords', 'typenames': 'csw:Record',
                                            'q': 'lorem', 'maxrecords': '3'}, timeout=60)
     root = etree.fromstring(resp.content)
-    results = root.find('{http://www.opengis.net/cat/csw/3.0}SearchResults')
+    results = root.find(f'{{{CSW30}}}SearchResults')
     assert results.get('numberOfRecordsMatched') == '5'
     assert results.get('numberOfRecordsReturned') == '3'
+
+
+def test_csw_3_xml_post_is_forwarded_with_distributed_search(federator):
+    fes20 = 'http://www.opengis.net/fes/2.0'
+    body = f"""<csw30:GetRecords xmlns:csw30="http://www.opengis.net/cat/csw/3.0"
+      xmlns:fes="{fes20}" service="CSW" version="3.0.0" maxRecords="3" startPosition="2">
+      <csw30:DistributedSearch hopCount="3" clientId="me" distributedSearchId="urn:x:42"/>
+      <csw30:Query typeNames="csw30:Record"><csw30:ElementSetName>brief</csw30:ElementSetName>
+      <csw30:Constraint version="2.0.0"><fes:Filter><fes:PropertyIsLike wildCard="%"
+        singleChar="_" escapeChar="!"><fes:ValueReference>dc:title</fes:ValueReference>
+        <fes:Literal>%a%</fes:Literal></fes:PropertyIsLike></fes:Filter></csw30:Constraint>
+      <fes:SortBy><fes:SortProperty><fes:ValueReference>dc:title</fes:ValueReference>
+        <fes:SortOrder>DESC</fes:SortOrder></fes:SortProperty></fes:SortBy>
+      </csw30:Query></csw30:GetRecords>"""
+    resp = requests.post(federator, data=body.encode(), timeout=60)
+    assert resp.headers['X-HubCat-Peers'] == 'all=ok;iso=ok'
+    results = etree.fromstring(resp.content).find(f'{{{CSW30}}}SearchResults')
+    titles = [r.findtext(f'{{{DC}}}title') for r in results]
+    assert len(titles) == 3 and results.get('nextRecord') == '5'
+    assert titles == sorted(titles, key=lambda t: (t.casefold(), t), reverse=True)
 
 
 def test_bad_request_is_an_exception_report(federator):
@@ -195,3 +217,13 @@ def test_json_search_returns_records_and_peer_status(tmp_path, pycsw_all, pycsw_
     assert all(r['bbox'] for r in greece['records'])
     assert client.get('/api/search?bbox=1,2,3').status_code == 400
     assert client.get('/api/search?limit=0').status_code == 400
+
+
+def test_xml_entities_in_a_request_are_refused(federator):
+    body = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            b'<csw:GetRecords xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" service="CSW" '
+            b'version="2.0.2"><csw:Query typeNames="csw:Record"><csw:ElementSetName>&e;'
+            b'</csw:ElementSetName></csw:Query></csw:GetRecords>')
+    resp = requests.post(federator, data=body, timeout=60)
+    assert resp.status_code == 400
+    assert b'XML entities are not accepted' in resp.content
