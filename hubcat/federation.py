@@ -178,19 +178,21 @@ def federated_search(peers: list, req: CswRequest, hop_count: Optional[int], req
     return merged, answers
 
 
-def find_record(peers: list, req: CswRequest, request_id: str,
+def find_record(peers: list, req: CswRequest, hop_count: Optional[int], request_id: str,
                 transport: Transport = http_transport) -> tuple[Optional[object], list]:
     """GetRecordById over all peers at once: (the first record found, peer answers).
 
     Returns as soon as one peer has the record; peers still working then are
     reported ``skipped``; peers that found nothing are ``ok`` with 0 matched.
+    Peers of origin ``local`` are asked without a hop count.
     """
     if not peers:
         return None, []
     started = time.monotonic()
     deadlines = [started + peer.timeout for peer in peers]
     pool = ThreadPoolExecutor(max_workers=len(peers), thread_name_prefix='hubcat-peer')
-    futures = {pool.submit(fetch_record, peer, req, deadline, request_id, transport): i
+    futures = {pool.submit(fetch_record, peer, req, deadline,
+                           None if peer.origin == LOCAL else hop_count, request_id, transport): i
                for i, (peer, deadline) in enumerate(zip(peers, deadlines))}
     answers: list = [None] * len(peers)
     found = None
@@ -287,6 +289,21 @@ def federate(req: CswRequest, peers: list, local: Optional[Peer] = None,
     merged, answers = federated_search(chosen.peers, req, chosen.hop_count, chosen.request_id,
                                        transport)
     return merged, answers, chosen
+
+
+def lookup(req: CswRequest, peers: list, local: Optional[Peer] = None,
+           transport: Transport = http_transport, seen: SeenRequests = SEEN_REQUESTS,
+           header_hop: Optional[int] = None,
+           header_request_id: Optional[str] = None) -> tuple[Optional[object], list, Plan]:
+    """Run a GetRecordById at a federating endpoint: (record or None, peer answers, plan).
+
+    The same loop protection as :func:`federate`, by the hop count and request
+    id headers (GetRecordById carries no DistributedSearch).
+    """
+    chosen = plan(req, peers, local, seen, header_hop, header_request_id)
+    record, answers = find_record(chosen.peers, req, chosen.hop_count, chosen.request_id,
+                                  transport)
+    return record, answers, chosen
 
 
 def distributed_search(req: CswRequest, peers: list, local: Optional[Peer],

@@ -10,8 +10,8 @@ import logging
 from typing import Mapping, Optional
 
 from hubcat.config import Config
-from hubcat.csw_request import CswError, CswRequest, new_request_id, parse_request
-from hubcat.federation import SEEN_REQUESTS, SeenRequests, federate, find_record
+from hubcat.csw_request import CswError, CswRequest, parse_request
+from hubcat.federation import SEEN_REQUESTS, SeenRequests, federate, lookup
 from hubcat.federation_capabilities import capabilities
 from hubcat.ows import exception_report
 from hubcat.federation_xml import (PEERS_HEADER, getrecordbyid_response,
@@ -52,8 +52,7 @@ def answer(config: Config, method: str, args: Mapping[str, str], body: bytes,
         if req.operation == 'GetCapabilities':
             return 200, XML, capabilities(config, url, peers), {}
         if req.operation == 'GetRecordById':
-            return _get_record_by_id(req, ([local] if local else []) + peers, headers,
-                                     transport)
+            return _get_record_by_id(req, peers, local, headers, transport, seen)
         return _get_records(req, peers, local, headers, transport, seen)
     except CswError as err:
         return err.status, XML, exception_report(err.code, err.locator, err.text, version), {}
@@ -75,10 +74,11 @@ def _get_records(req: CswRequest, peers: list, local: Optional[Peer], headers: M
     return 200, XML, body, out_headers
 
 
-def _get_record_by_id(req: CswRequest, peers: list, headers: Mapping,
-                      transport: Transport) -> tuple[int, str, bytes, dict]:
-    request_id = headers.get(REQUEST_ID_HEADER) or new_request_id()
-    record, answers = find_record(peers, req, request_id, transport)
+def _get_record_by_id(req: CswRequest, peers: list, local: Optional[Peer], headers: Mapping,
+                      transport: Transport, seen: SeenRequests) -> tuple[int, str, bytes, dict]:
+    record, answers, _ = lookup(req, peers, local, transport, seen,
+                                header_hop=_int(headers.get(HOP_COUNT_HEADER)),
+                                header_request_id=headers.get(REQUEST_ID_HEADER))
     out_headers = {PEERS_HEADER: peer_status_header(answers)}
     if record is None and answers and not any(a.status == OK for a in answers):
         return _no_peer_answered(req, answers, out_headers)

@@ -118,9 +118,7 @@ def query_peer(peer: Peer, req: CswRequest, wanted: int, deadline: float,
     """
     started = time.monotonic()
     answer = PeerAnswer(peer)
-    headers = {REQUEST_ID_HEADER: request_id}
-    if hop_count is not None:
-        headers[HOP_COUNT_HEADER] = str(hop_count)
+    headers = _headers(hop_count, request_id)
     position = 1
     try:
         for _ in range(MAX_PAGES):
@@ -147,14 +145,18 @@ def query_peer(peer: Peer, req: CswRequest, wanted: int, deadline: float,
     return answer
 
 
-def fetch_record(peer: Peer, req: CswRequest, deadline: float, request_id: str,
-                 transport: Transport = http_transport) -> PeerAnswer:
-    """Ask ``peer`` for a GetRecordById; ``records`` holds what it found (possibly nothing)."""
+def fetch_record(peer: Peer, req: CswRequest, deadline: float, hop_count: Optional[int],
+                 request_id: str, transport: Transport = http_transport) -> PeerAnswer:
+    """Ask ``peer`` for a GetRecordById; ``records`` holds what it found (possibly nothing).
+
+    GetRecordById has no DistributedSearch: the hop count and request id travel
+    in the ``X-HubCat-Hop-Count`` and ``X-HubCat-Request-Id`` headers.
+    """
     started = time.monotonic()
     answer = PeerAnswer(peer)
     try:
         kind, payload = peer_request(req, 1, 0, None, request_id)
-        root = _call(peer, transport, kind, payload, {REQUEST_ID_HEADER: request_id}, deadline)
+        root = _call(peer, transport, kind, payload, _headers(hop_count, request_id), deadline)
         if etree.QName(root).localname == 'GetRecordByIdResponse':
             elements = [el for el in root if isinstance(el.tag, str)]
         else:  # CSW 3.0.0 answers with the record itself
@@ -174,6 +176,13 @@ def fetch_record(peer: Peer, req: CswRequest, deadline: float, request_id: str,
         answer.status, answer.reason = FAILED, _reason(err)
     answer.elapsed = time.monotonic() - started
     return answer
+
+
+def _headers(hop_count: Optional[int], request_id: str) -> dict:
+    headers = {REQUEST_ID_HEADER: request_id}
+    if hop_count is not None:
+        headers[HOP_COUNT_HEADER] = str(hop_count)
+    return headers
 
 
 def _call(peer: Peer, transport: Transport, kind: str, payload, headers: dict,

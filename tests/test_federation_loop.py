@@ -78,3 +78,22 @@ def test_hop_count_one_is_answered_without_asking_peers(tmp_path, pycsw_all):
     assert 'hopCount 1: not propagated' in etree.fromstring(resp.content)[0].text
 
 
+
+
+def test_get_record_by_id_between_federators_naming_each_other(tmp_path, pycsw_all):
+    (a, count_a), (b, count_b) = two_federators(tmp_path, {'stock': pycsw_all}, {})
+    params = {'service': 'CSW', 'version': '2.0.2', 'request': 'GetRecordById'}
+    try:
+        missing, seconds = timed(requests.get, a.url, params=dict(params, id='urn:none'),
+                                 timeout=60)
+        found = requests.get(a.url, timeout=60, params=dict(
+            params, id='urn:uuid:19887a8a-f6b0-4a63-ae56-7fba0e17801f'))
+    finally:
+        a.stop()
+        b.stop()
+    assert seconds < 20
+    assert missing.headers['X-HubCat-Peers'] == 'b=ok;stock=ok'
+    assert [el for el in etree.fromstring(missing.content) if isinstance(el.tag, str)] == []
+    assert count_b.calls <= 2 and count_a.calls <= 3
+    record = [el for el in etree.fromstring(found.content) if isinstance(el.tag, str)]
+    assert record[0].findtext('{http://purl.org/dc/elements/1.1/}title') == 'Lorem ipsum'
