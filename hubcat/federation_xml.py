@@ -1,16 +1,17 @@
-"""Write the federating endpoint's CSW responses: GetRecords, GetRecordById, ExceptionReport.
+"""Write the federating endpoint's CSW responses: GetRecords and GetRecordById.
 
 Every response reports the peers twice: in the ``X-HubCat-Peers`` HTTP header
 (``name=status`` pairs joined by ``;``, see :func:`peer_status_header`) and in an
 XML comment as the first child of the response element, one line per peer::
 
     <!-- hubcat:peers
-      pycsw-a ok matched=29 returned=10 elapsed=0.150s url=http://.../csw
-      slow timeout matched=0 returned=0 elapsed=5.000s url=http://... reason: no answer within 5 s
+      pycsw-a ok matched=29 fetched=10 elapsed=0.150s url=http://.../csw
+      slow timeout matched=0 fetched=0 elapsed=5.000s url=http://... reason: no answer within 5 s
     -->
 
 A comment keeps the response valid against the CSW schemas (clients that
-validate see nothing new); the header serves clients that do not read XML.
+validate see nothing new); the header serves clients that do not read XML.  When no peer answered, the
+same comment goes into the OWS ExceptionReport (:func:`hubcat.ows.exception_report`).
 """
 from __future__ import annotations
 
