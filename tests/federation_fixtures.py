@@ -185,9 +185,11 @@ def down_peer() -> str:
 
 
 def make_config(tmp_path, peers: dict, name: str = 'hubcat', token: str = '',
-                include_local: bool = False, default_timeout: float = 5) -> Config:
-    """A Config file in ``tmp_path`` with ``[hubcat:peers]`` lines ``name = url [timeout]``."""
-    lines = ['[repository]', f'database=sqlite:///{tmp_path}/{name}.db', '',
+                include_local: bool = False, default_timeout: float = 5,
+                database: Optional[str] = None) -> Config:
+    """A Config file in ``tmp_path`` with ``[hubcat:peers]`` lines ``name = url [timeout]``
+    (database: SQLite ``<tmp_path>/<name>.db`` unless ``database`` is given)."""
+    lines = ['[repository]', f'database={database or f"sqlite:///{tmp_path}/{name}.db"}', '',
              '[hubcat]', f'admin_token={token}', '',
              '[hubcat:federation]', f'include_local={str(include_local).lower()}',
              f'default_timeout={default_timeout}', '', '[hubcat:peers]']

@@ -34,8 +34,9 @@ def test_malformed_config_peer_is_an_error(tmp_path, line):
         config_peers(config)
 
 
-def test_cli_add_list_remove(tmp_path, pycsw_all, down_peer):
-    config = make_config(tmp_path, {'fixed': 'http://fixed.example/csw 3'})
+def test_cli_add_list_remove(tmp_path, database_url, pycsw_all, down_peer):
+    config = make_config(tmp_path, {'fixed': 'http://fixed.example/csw 3'},
+                         database=database_url)  # SQLite, and PostgreSQL when configured
     added = run(config, 'add', pycsw_all, '--name', 'stock', '--timeout', '4')
     assert added.exit_code == 0, added.output
     assert 'added peer stock' in added.output and 'Warning' not in added.output
@@ -77,9 +78,9 @@ def test_api_writes_need_a_configured_token(tmp_path):
     assert resp.status_code == 403 and 'no admin token' in resp.get_json()['error']
 
 
-def test_api_add_list_remove(tmp_path, pycsw_all, down_peer):
+def test_api_add_list_remove(tmp_path, database_url, pycsw_all, down_peer):
     client = make_app(make_config(tmp_path, {'fixed': 'http://fixed.example/csw'},
-                                  token=TOKEN)).test_client()
+                                  token=TOKEN, database=database_url)).test_client()
     auth = {'Authorization': f'Bearer {TOKEN}'}
     assert client.post('/api/peers', json={'url': pycsw_all}).status_code == 401
     assert client.post('/api/peers', json={'url': pycsw_all},
