@@ -50,7 +50,7 @@ def answer(config: Config, method: str, args: Mapping[str, str], body: bytes,
         version = req.version
         peers = list_peers(config)
         if req.operation == 'GetCapabilities':
-            return 200, XML, capabilities(config, url, peers), {}
+            return 200, XML, capabilities(config, url, peers, req.version), {}
         if req.operation == 'GetRecordById':
             return _get_record_by_id(req, peers, local, headers, transport, seen)
         return _get_records(req, peers, local, headers, transport, seen)

@@ -227,3 +227,14 @@ def test_xml_entities_in_a_request_are_refused(federator):
     resp = requests.post(federator, data=body, timeout=60)
     assert resp.status_code == 400
     assert b'XML entities are not accepted' in resp.content
+
+
+def test_owslib_csw_3_client(federator):
+    csw = CatalogueServiceWeb(federator, version='3.0.0', timeout=60)
+    assert csw.identification.title.endswith('(federated search)')
+    assert [op.name for op in csw.operations] == ['GetCapabilities', 'GetRecords',
+                                                  'GetRecordById']
+    assert len(csw.constraints['FederatedCatalogues'].values) == 2
+    csw.getrecords(maxrecords=5)
+    assert csw.results['returned'] == 5 and csw.results['nextrecord'] == 6
+    assert csw.results['matches'] == ALL + ISO_ONLY - 5  # duplicates known among the first 5
