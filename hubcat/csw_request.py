@@ -115,9 +115,8 @@ def parse_kvp(args: Mapping[str, str]) -> CswRequest:
         if not req.ids:
             raise CswError('MissingParameterValue', 'id', 'Missing id parameter')
         return req
-    req.result_type = params.get('resulttype', 'hits' if version == '2.0.2' else 'results')
-    req.start_position = _positive_int(params.get('startposition', '1'), 'startPosition', 1)
-    req.max_records = _positive_int(params.get('maxrecords', '10'), 'maxRecords', 0)
+    _set_paging(req, params.get('resulttype'), params.get('startposition'),
+                params.get('maxrecords'))
     req.sort_by = parse_kvp_sortby(params.get('sortby', ''))
     if params.get('distributedsearch', '').lower() == 'true':
         req.hop_count = _positive_int(params.get('hopcount', str(DEFAULT_HOP_COUNT)),
@@ -153,9 +152,7 @@ def parse_xml(body: bytes) -> CswRequest:
         if not req.ids:
             raise CswError('MissingParameterValue', 'id', 'Missing Id element')
         return req
-    req.result_type = root.get('resultType', 'hits' if version == '2.0.2' else 'results')
-    req.start_position = _positive_int(root.get('startPosition', '1'), 'startPosition', 1)
-    req.max_records = _positive_int(root.get('maxRecords', '10'), 'maxRecords', 0)
+    _set_paging(req, root.get('resultType'), root.get('startPosition'), root.get('maxRecords'))
     query = root.find(f'{{{ns}}}Query')
     if query is None:
         raise CswError('MissingParameterValue', 'Query', 'GetRecords needs a Query element')
@@ -168,6 +165,15 @@ def parse_xml(body: bytes) -> CswRequest:
                                       'hopCount', 0)
         req.request_id = req.request_id or dist.get('distributedSearchId')
     return req
+
+
+def _set_paging(req: CswRequest, result_type: Optional[str], start: Optional[str],
+                max_records: Optional[str]) -> None:
+    """resultType (CSW 2.0.2 default hits), startPosition (>= 1, default 1), maxRecords
+    (>= 0, default 10) from the request's text values."""
+    req.result_type = result_type or ('hits' if req.version == '2.0.2' else 'results')
+    req.start_position = _positive_int(start or '1', 'startPosition', 1)
+    req.max_records = _positive_int(max_records or '10', 'maxRecords', 0)
 
 
 def parse_kvp_sortby(text: str) -> list[tuple[str, bool]]:
