@@ -85,7 +85,7 @@ class SensorThingsHarvester(BaseHarvester):
         if not root.startswith(('http://', 'https://')):
             raise HarvestError(f'{self.url!r} is not an http(s) URL')
         problem = ''
-        for candidate in dict.fromkeys((root_with_slash(root), self.url.strip())):
+        for candidate in dict.fromkeys((root_with_slash(root), self.url.strip(), root)):
             try:
                 doc = walker.fetch(candidate)
             except StaHttpError as err:

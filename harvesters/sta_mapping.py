@@ -243,13 +243,15 @@ def property_keywords(properties) -> list[str]:
     if not isinstance(properties, dict):
         return []
     found = []
-    for key in ('keywords', 'keyword', 'tags'):
+    explicit = ('keywords', 'keyword', 'tags')
+    for key in explicit:
         value = properties.get(key)
         if isinstance(value, str):
             found.extend(value.split(','))
         elif isinstance(value, list):
             found.extend(v for v in value if isinstance(v, str))
-    found.extend(v for v in properties.values() if isinstance(v, str) and len(v) <= 100)
+    found.extend(v for k, v in properties.items()
+                 if k not in explicit and isinstance(v, str) and len(v) <= 100)
     return _unique(found)
 
 
