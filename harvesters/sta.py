@@ -31,7 +31,7 @@ from harvesters.sta_mapping import (collection_items, datastream_record, dedupe,
                                     iot_id, is_service_root, multidatastream_record,
                                     navigation_link, normalise_root, root_with_slash,
                                     service_record, thing_record)
-from harvesters.sta_paging import PageWalker, StaHttpError
+from harvesters.sta_paging import PageWalker, StaFormatError, StaHttpError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ DEFAULT_PAGE_SIZE = 100
 PROBE_STATUSES = (400, 404, 405, 422, 500, 501)
 ORDERINGS = ('phenomenonTime', 'resultTime')
 STREAM_SETS = {'Datastreams': False, 'MultiDatastreams': True}   # entity set -> is multi
-_CAP = re.compile(r'(?:less than or equal to|<=|maximum(?: of)?|max(?:imum)?\s*(?:top)?\s*[:=]?)\s*(\d+)',
-                  re.IGNORECASE)
+#: the cap a server names when it refuses a $top ("less than or equal to 100", "max 100")
+_CAP = re.compile(r'(?:less than or equal to|<=|max)\D{0,20}?(\d+)', re.IGNORECASE)
 
 
 class SensorThingsHarvester(BaseHarvester):
@@ -50,8 +50,9 @@ class SensorThingsHarvester(BaseHarvester):
     Options: ``page_size`` (first ``$top`` tried, default 100), ``max_pages`` (cap on
     requests through the pager, default 10000), ``title`` (service title),
     ``workers`` (requests at once, default 1: the measured test server, one process, got
-    slower with more; raise it for servers that serve in parallel), ``select_ids`` (ask for ``$select=id`` in the ObservedProperties/Sensors walk: smaller
-    answers, but django-ogc-sensorthings takes twice as long with it, so off by default),
+    slower with more; raise it for servers that serve in parallel), ``select_ids`` (ask
+    for ``$select=id`` in the ObservedProperties/Sensors walk: smaller answers, but
+    django-ogc-sensorthings takes twice as long with it, so off by default),
     plus the ``timeout``/``retries`` of :class:`BaseHarvester`.
     """
 
@@ -103,9 +104,7 @@ class SensorThingsHarvester(BaseHarvester):
             except StaHttpError as err:
                 problem = f'HTTP {err.status}'
                 continue
-            except HarvestError as err:
-                if 'cannot connect' in str(err) or 'no answer' in str(err):
-                    raise
+            except StaFormatError:
                 problem = 'the answer is not a JSON object'
                 continue
             if is_service_root(doc):
@@ -178,7 +177,7 @@ class _Walk:
             try:
                 return fetch()
             except StaHttpError as err:
-                if err.status not in (400, 422) or '$top' not in err.body and 'top' not in err.body:
+                if err.status not in (400, 422) or 'top' not in err.body.lower():
                     raise
                 cap = _CAP.search(err.body)
                 new = int(cap.group(1)) if cap and int(cap.group(1)) < self.top else self.top // 2
@@ -238,21 +237,22 @@ class _Walk:
         found: dict[tuple[str, str], list[dict]] = {}
         select = '$select=id;' if self.select_ids else ''
         expand = ','.join(f'{name}({select}$top={self.top})' for name in self.stream_sets)
-        try:
-            pages = list(self.walker.walk(self.root + entity_set,
-                                          {'$top': str(self.top), '$expand': expand},
-                                          expanded=self.stream_sets))
+        try:    # only the first page may be refused: a later failure is a failed harvest
+            first = self.walker.fetch(self.root + entity_set,
+                                      {'$top': str(self.top), '$expand': expand})
         except StaHttpError as err:
             if err.status not in PROBE_STATUSES:
                 raise
             self.walker.warn(f'{entity_set} with $expand refused (HTTP {err.status}): '
                              'asking each Datastream')
-            pages = []
-        for entity in (e for page in pages for e in page):
-            for name in self.stream_sets:
-                for stream in entity.get(name) or []:
-                    bare = {k: v for k, v in entity.items() if k not in self.stream_sets}
-                    found.setdefault((name, iot_id(stream)), []).append(bare)
+            return found
+        for page in self.walker.pages_from(first, expanded=self.stream_sets):
+            for entity in page:
+                bare = {k: v for k, v in entity.items() if k not in self.stream_sets
+                        and not k.startswith(tuple(self.stream_sets))}
+                for name in self.stream_sets:
+                    for stream in entity.get(name) or []:
+                        found.setdefault((name, iot_id(stream)), []).append(bare)
         return found
 
     def fill_related(self, entity_set: str, things: list[dict], found: dict) -> None:

@@ -25,9 +25,10 @@ class SpecServer:
 
     MAX_TOP = 50
 
-    def __init__(self, crafted, loop: bool = False):
+    def __init__(self, crafted, loop: bool = False, failing_second_page: bool = False):
         self.base = crafted.base + '/v1.0'
         self.loop = loop
+        self.failing_second_page = failing_second_page
         self.tops: list[str] = []
         root = {'value': [{'name': n, 'url': f'{self.base}/{n}'} for n in (
             'Things', 'Locations', 'Datastreams', 'MultiDatastreams', 'Sensors',
@@ -39,15 +40,23 @@ class SpecServer:
             {'@iot.id': 130, 'phenomenonTime': '2025-02-01T00:00:00Z/2025-02-01T01:00:00Z',
              'resultTime': '2025-02-01T01:05:00Z'}]})
         crafted.json('/v1.0/Datastreams(13)/ObservedProperty', self.prop(3))
-        crafted.routes['/v1.0/ObservedProperties'] = lambda p, q: _ok({'value': [
-            dict(self.prop(1), Datastreams=[{'@iot.id': 11}, {'@iot.id': 12}],
-                 MultiDatastreams=[{'@iot.id': 21}]),
-            dict(self.prop(2), Datastreams=[], MultiDatastreams=[{'@iot.id': 21}]),
-            dict(self.prop(3), Datastreams=[], MultiDatastreams=[])]})
+        crafted.routes['/v1.0/ObservedProperties'] = self.observed_properties
         crafted.routes['/v1.0/Sensors'] = lambda p, q: _ok({'value': [
             {'@iot.id': 7, 'name': 'Sensor seven', 'encodingType': 'application/pdf',
              'Datastreams': [{'@iot.id': i} for i in (11, 12, 13)],
              'MultiDatastreams': [{'@iot.id': 21}]}]})
+
+    def observed_properties(self, path, query):
+        if query.get('$skip'):
+            return 500, 'application/json', b'{"detail": "Internal server error"}'
+        page = {'value': [
+            dict(self.prop(1), Datastreams=[{'@iot.id': 11}, {'@iot.id': 12}],
+                 MultiDatastreams=[{'@iot.id': 21}]),
+            dict(self.prop(2), Datastreams=[], MultiDatastreams=[{'@iot.id': 21}]),
+            dict(self.prop(3), Datastreams=[], MultiDatastreams=[])]}
+        if self.failing_second_page:
+            page['@iot.nextLink'] = f'{self.base}/ObservedProperties?$skip=3'
+        return _ok(page)
 
     def prop(self, n: int) -> dict:
         return {'@iot.id': n, 'name': f'Property {n}', 'definition': f'http://example.org/p/{n}'}
@@ -139,3 +148,11 @@ def test_page_cap_marks_incomplete(spec_server):
     result = SensorThingsHarvester(spec_server.base, options={'max_pages': 4}).harvest()
     assert not result.complete
     assert any('page cap' in w for w in result.warnings)
+
+
+def test_failure_on_a_later_observed_properties_page_fails_the_harvest(crafted_server):
+    """Only a first page may be refused (then a simpler form is used); a later one is an error."""
+    from harvesters.base import HarvestError
+    SpecServer(crafted_server, failing_second_page=True)
+    with pytest.raises(HarvestError, match=r'ObservedProperties\?\$skip=3: HTTP 500'):
+        SensorThingsHarvester(crafted_server.base + '/v1.0', options={'retries': 0}).harvest()
