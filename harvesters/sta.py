@@ -196,8 +196,8 @@ class _Walk:
             for name in self.stream_sets:
                 if not isinstance(thing.get(name), list):
                     link = navigation_link(self.root, thing, name, 'Things')
-                    thing[name] = dedupe(e for page in self.walker.walk(link, {'$top': str(self.top)})
-                                         for e in page)
+                    pages = self.walker.walk(link, {'$top': str(self.top)})
+                    thing[name] = dedupe(e for page in pages for e in page)
         missing = [t for t in things if not all(isinstance(t.get(k), list)
                                                 for k in ('Locations', *self.stream_sets))]
         if missing:

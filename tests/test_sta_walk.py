@@ -156,3 +156,62 @@ def test_failure_on_a_later_observed_properties_page_fails_the_harvest(crafted_s
     SpecServer(crafted_server, failing_second_page=True)
     with pytest.raises(HarvestError, match=r'ObservedProperties\?\$skip=3: HTTP 500'):
         SensorThingsHarvester(crafted_server.base + '/v1.0', options={'retries': 0}).harvest()
+
+
+class PlainServer:
+    """A server that refuses $expand on Things (HTTP 400), ignores it elsewhere, gives relative
+    navigation links and HTTP 500 for ``$orderby=phenomenonTime``."""
+
+    def __init__(self, crafted):
+        self.base = crafted.base + '/p/v1.0'
+        root = {'value': [{'name': n, 'url': f'{self.base}/{n}'}
+                          for n in ('Things', 'Datastreams', 'ObservedProperties', 'Sensors')]}
+        crafted.json('/p/v1.0/', root)
+        crafted.routes['/p/v1.0/Things'] = self.things
+        nav = {'Locations@iot.navigationLink': 'Things(1)/Locations',
+               'Datastreams@iot.navigationLink': 'Things(1)/Datastreams'}
+        self.thing_docs = [dict({'@iot.id': 1, 'name': 'Gauge'}, **nav),
+                           {'@iot.id': 2, 'name': 'Empty',
+                            'Locations@iot.navigationLink': 'Things(2)/Locations',
+                            'Datastreams@iot.navigationLink': 'Things(2)/Datastreams'}]
+        crafted.json('/p/v1.0/Things(1)/Locations', {'value': [
+            {'@iot.id': 9, 'location': {'type': 'Point', 'coordinates': [7.5, 47.5]}}]})
+        crafted.json('/p/v1.0/Things(2)/Locations', {'value': []})
+        crafted.json('/p/v1.0/Things(2)/Datastreams', {'value': []})
+        crafted.json('/p/v1.0/Things(1)/Datastreams', {'value': [{
+            '@iot.id': 5, 'name': 'Level', 'unitOfMeasurement': {'symbol': 'cm'},
+            'Observations@iot.navigationLink': 'Datastreams(5)/Observations',
+            'ObservedProperty@iot.navigationLink': 'Datastreams(5)/ObservedProperty',
+            'Sensor@iot.navigationLink': 'Datastreams(5)/Sensor'}]})
+        crafted.routes['/p/v1.0/Datastreams(5)/Observations'] = self.observations
+        crafted.json('/p/v1.0/Datastreams(5)/ObservedProperty', {'@iot.id': 3, 'name': 'Water level'})
+        crafted.json('/p/v1.0/Datastreams(5)/Sensor', {'@iot.id': 4, 'name': 'Radar'})
+        crafted.json('/p/v1.0/ObservedProperties', {'value': [{'@iot.id': 3, 'name': 'Water level'}]})
+        crafted.json('/p/v1.0/Sensors', {'value': [{'@iot.id': 4, 'name': 'Radar'}]})
+
+    def things(self, path, query):
+        if '$expand' in query:
+            return 400, 'application/json', b'{"message": "$expand is not supported"}'
+        return _ok({'value': self.thing_docs})
+
+    def observations(self, path, query):
+        if 'phenomenonTime' in query.get('$orderby', [''])[0]:
+            return 500, 'application/json', b'{"detail": "Internal server error"}'
+        return _ok({'value': [{'phenomenonTime': '2025-04-01T10:00:00Z',
+                               'resultTime': '2025-04-01T10:00:05Z'}]})
+
+
+def test_server_without_expand_is_walked_through_navigation_links(crafted_server):
+    server = PlainServer(crafted_server)
+    result = SensorThingsHarvester(server.base).harvest()
+    assert result.complete
+    records = {r.title: r for r in result.records}
+    assert {r.title for r in result.records if r.kind == THING} == {'Gauge', 'Empty'}
+    level = records['Level']
+    assert level.observed_property_labels == ['Water level']
+    assert level.slots['sensor'] == ['Radar']
+    assert level.time_end == '2025-04-01T10:00:00Z'
+    assert level.bbox == records['Gauge'].bbox == (7.5, 47.5, 7.5, 47.5)
+    assert level.slots['Observations@iot.navigationLink'] == [server.base + '/Datastreams(5)/Observations']
+    assert records['Empty'].bbox is None and records['Empty'].associations == []
+    assert any('navigation links' in w for w in result.warnings)
