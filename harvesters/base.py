@@ -18,6 +18,11 @@ class HarvestError(Exception):
     """A harvest failed; the message is one line a user can act on."""
 
 
+class SourceUnreachable(HarvestError):
+    """The source did not answer (connection refused, DNS, timeout): its records
+    stay and are marked offline ``unreachable``."""
+
+
 @dataclass
 class HarvestResult:
     """What one harvest of one source produced.
@@ -58,7 +63,7 @@ class BaseHarvester(abc.ABC):
         self.client = client or HttpClient(
             timeout=float(self.options.get('timeout', 30)),
             retries=int(self.options.get('retries', 2)),
-            max_workers=int(self.options.get('workers', 4)))
+            max_workers=int(self.options.get('max_workers', 4)))
         self.progress = progress or (lambda done, total, message='': None)
 
     @abc.abstractmethod

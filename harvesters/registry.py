@@ -41,9 +41,13 @@ def get_harvester_class(name: str) -> type[BaseHarvester]:
     module_name, _, class_name = target.replace(':', '.').rpartition('.')
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError, ValueError):
-        raise UnknownSourceType(
-            f'unknown source type {name!r} (known: {", ".join(available_types())})') from None
+    except ModuleNotFoundError as err:
+        if err.name and module_name.startswith(err.name):
+            raise UnknownSourceType(
+                f'unknown source type {name!r} (known: {", ".join(available_types())})') from None
+        raise UnknownSourceType(f'cannot load harvester {target}: {err}') from None
+    except (ImportError, AttributeError, ValueError) as err:
+        raise UnknownSourceType(f'cannot load harvester {target}: {err}') from None
     if not (isinstance(cls, type) and issubclass(cls, BaseHarvester)):
         raise UnknownSourceType(f'{target} is not a harvester')
     return cls

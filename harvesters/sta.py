@@ -49,20 +49,15 @@ class SensorThingsHarvester(BaseHarvester):
 
     Options: ``page_size`` (first ``$top`` tried, default 100), ``max_pages`` (cap on
     requests through the pager, default 10000), ``title`` (service title),
-    ``workers`` (requests at once, default 1: the measured test server, one process, got
-    slower with more; raise it for servers that serve in parallel), ``select_ids`` (ask
+    ``workers`` (more than 1: requests at once, bounded by the client's ``max_workers``;
+    default 1, since the measured test server, one process, got slower in parallel;
+    raise it for servers that serve in parallel), ``select_ids`` (ask
     for ``$select=id`` in the ObservedProperties/Sensors walk: smaller answers, but
     django-ogc-sensorthings takes twice as long with it, so off by default),
     plus the ``timeout``/``retries`` of :class:`BaseHarvester`.
     """
 
     source_type = 'sta'
-
-    def __init__(self, url: str, options: Optional[dict] = None, client=None, progress=None):
-        """See :class:`BaseHarvester`; ``workers`` defaults to 1 here (see the options)."""
-        options = dict(options or {})
-        options.setdefault('workers', 1)
-        super().__init__(url, options, client, progress)
 
     @classmethod
     def normalise_url(cls, url: str) -> str:
@@ -76,7 +71,8 @@ class SensorThingsHarvester(BaseHarvester):
         root, root_json = self._service_root(walker)
         sets = [name for name in STREAM_SETS if name in entity_sets(root_json)] or ['Datastreams']
         walk = _Walk(walker, root, sets, int(self.options.get('page_size', DEFAULT_PAGE_SIZE)),
-                     self.progress, select_ids=bool(self.options.get('select_ids', False)))
+                     self.progress, select_ids=bool(self.options.get('select_ids', False)),
+                     workers=int(self.options.get('workers', 1)))
         first = walk.first_things_page()          # detects $top and the $expand form
         things, props, sensors = walk.map(lambda job: job(), [
             lambda: walk.things(first),
@@ -117,7 +113,7 @@ class _Walk:
     """The requests of one harvest, with what the first page taught about the server."""
 
     def __init__(self, walker: PageWalker, root: str, stream_sets: list[str], page_size: int,
-                 progress: Callable, select_ids: bool = False):
+                 progress: Callable, select_ids: bool = False, workers: int = 1):
         self.walker = walker
         self.root = root_with_slash(root)
         self.stream_sets = stream_sets
@@ -125,7 +121,14 @@ class _Walk:
         self.progress = progress
         self.ordering: Optional[str] = None
         self.select_ids = select_ids
-        self.map = walker.client.map     # bounded concurrency: the client's max_workers
+        self.workers = workers
+
+    def map(self, func: Callable, items: list) -> list:
+        """``func`` over ``items`` in order: one at a time, or with the client's bounded
+        concurrency (``max_workers``) when the ``workers`` option asks for more than one."""
+        if self.workers <= 1:
+            return [func(item) for item in items]
+        return self.walker.client.map(func, items)
 
     # ---- Things ----------------------------------------------------------------
     def _things_expand(self, ordering: Optional[str]) -> str:

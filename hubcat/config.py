@@ -152,6 +152,11 @@ class Config:
         """The administrator token; empty means writes are refused."""
         return (self.parser.get('hubcat', 'admin_token', fallback='') or '').strip()
 
+    @property
+    def log_level(self) -> str:
+        """Logging level name from ``[server] loglevel`` (default WARNING)."""
+        return (self.parser.get('server', 'loglevel', fallback='WARNING') or 'WARNING').upper()
+
     def harvest_options(self) -> dict:
         """Default harvest options (timeout, retries, max_workers, stale_after seconds)."""
         opts = self.section('hubcat:harvest')
@@ -171,6 +176,9 @@ class Config:
             cfg.add_section(section)
             for key, value in self.parser.items(section):
                 cfg.set(section, key, value)
+        # HubCat sets up logging once per process (pycsw would add handlers per request)
+        cfg.remove_option('server', 'loglevel')
+        cfg.remove_option('server', 'logfile')
         cfg.set('server', 'url', self.parser.get('server', 'url') or url)
         cfg.set('repository', 'database', self.database_url)
         for section, values in FORCED.items():

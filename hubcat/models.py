@@ -46,6 +46,8 @@ sources = Table(
     Column('last_harvest', DateTime(timezone=True)),
     Column('last_success', DateTime(timezone=True)),
     Column('created', DateTime(timezone=True)),
+    Column('lock_owner', String(100)),                             # who runs its harvest now
+    Column('lock_until', DateTime(timezone=True)),                 # lease expiry of that lock
     UniqueConstraint('url', 'type', name='uq_hubcat_sources_url_type'),
 )
 

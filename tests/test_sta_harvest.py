@@ -7,7 +7,7 @@ import random
 import pytest
 import requests
 
-from harvesters.base import HarvestError
+from harvesters.base import HarvestError, SourceUnreachable
 from harvesters.registry import get_harvester_class
 from harvesters.sta import SensorThingsHarvester
 from hubcat.catalogue import Catalogue
@@ -123,7 +123,9 @@ def test_sync_twice_changes_nothing(tmp_path, harvest):
 
 
 def test_unreachable_url(closed_port_url):
-    assert_one_line_error(closed_port_url, 'cannot connect')
+    """SourceUnreachable: the catalogue then marks the service's records unreachable."""
+    error = assert_one_line_error(closed_port_url, 'cannot connect')
+    assert isinstance(error, SourceUnreachable)
 
 
 # ---- failures: a tiny real HTTP server on 127.0.0.1 serving crafted answers ----------------
@@ -133,7 +135,7 @@ def minimal_root(base: str) -> dict:
                       for name in ('Things', 'Datastreams', 'ObservedProperties', 'Sensors')]}
 
 
-def assert_one_line_error(url: str, *expected: str) -> None:
+def assert_one_line_error(url: str, *expected: str) -> HarvestError:
     """The harvest of ``url`` fails with a one-line HarvestError naming ``expected``."""
     with pytest.raises(HarvestError) as info:
         SensorThingsHarvester(url, options={'retries': 0}).harvest()
@@ -141,6 +143,7 @@ def assert_one_line_error(url: str, *expected: str) -> None:
     assert '\n' not in message
     for text in expected:
         assert text in message
+    return info.value
 
 
 def test_html_page_is_not_a_service_root(crafted_server):

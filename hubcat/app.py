@@ -1,0 +1,48 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from flask import Flask, jsonify
+
+from hubcat.config import Config
+
+LOGGER = logging.getLogger(__name__)
+
+
+def create_app(config: Optional[Config] = None, init_database: bool = True) -> Flask:
+    """Build the HubCat web application.
+
+    :param config: HubCat configuration; None reads ``$HUBCAT_CONFIG`` / ``./pycsw.cfg``
+    :param init_database: create or upgrade the catalogue database first
+    """
+    config = config or Config()
+    app = Flask('hubcat')
+    app.config['HUBCAT'] = config
+    if init_database:
+        from hubcat.db import init_db
+        init_db(config.database_url, config.table)
+
+    from hubcat import web_csw
+    app.register_blueprint(web_csw.bp)
+
+    @app.get('/healthz')
+    def healthz():
+        """Liveness and database reachability."""
+        from sqlalchemy import text
+
+        from hubcat.db import get_engine
+        try:
+            with get_engine(config.database_url).connect() as conn:
+                conn.execute(text('SELECT 1'))
+        except Exception as err:  # noqa: BLE001 - reported, not raised
+            return jsonify(status='error', database=str(err).splitlines()[0]), 503
+        return jsonify(status='ok', database='ok')
+
+    @app.get('/')
+    def index():
+        """Where things are."""
+        return jsonify(name='HubCat', csw='/csw', health='/healthz')
+
+    return app

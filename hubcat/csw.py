@@ -1,0 +1,114 @@
+"""Running pycsw for one HTTP request, with HubCat's profile, repository and fixes."""
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+from urllib.parse import parse_qsl
+
+from lxml import etree
+from pycsw.server import Csw
+
+import profiles
+from hubcat.config import Config
+from hubcat.ows import exception_report
+
+LOGGER = logging.getLogger(__name__)
+WRITE_OPERATIONS = ('Transaction', 'Harvest')
+
+
+class HubCatCsw(Csw):
+    """pycsw's server with a correct CQL property-name substitution.
+
+    pycsw replaces queryable names in CQL text with plain ``str.replace``, so a
+    name that is a prefix of another (``hubcat:Status`` / ``hubcat:StatusReason``)
+    corrupts the query.  Names are replaced whole here, longest first.
+    """
+
+    def _cql_update_queryables_mappings(self, cql, mappings):
+        if cql is None:
+            return None
+        names = sorted(mappings, key=len, reverse=True)
+        if not names:
+            return cql
+
+        def column(name):
+            value = mappings[name]
+            return value['dbcol'] if isinstance(value, dict) else value
+        pattern = re.compile(r'(?<![\w:])(%s)(?![\w:])' % '|'.join(re.escape(n) for n in names))
+        return pattern.sub(lambda m: column(m.group(1)), cql)
+
+
+@dataclass
+class CswRequest:
+    """What HubCat needs to know about a CSW request before pycsw sees it."""
+    method: str
+    body: bytes = b''
+    kvp: dict = field(default_factory=dict)
+
+    @property
+    def operation(self) -> str:
+        """The request name (GetRecords, Harvest, ...), '' when unknown."""
+        if self.method == 'GET':
+            lowered = {k.lower(): v for k, v in self.kvp.items()}
+            return lowered.get('request', '')
+        root = self.xml_root()
+        return etree.QName(root).localname if root is not None else ''
+
+    @property
+    def version(self) -> str:
+        """'2.0.2' or '3.0.0' (what the request names; 3.0.0 by default, as pycsw)."""
+        if self.method == 'GET':
+            lowered = {k.lower(): v for k, v in self.kvp.items()}
+            text = lowered.get('version', '') or lowered.get('acceptversions', '')
+            return '2.0.2' if '2.0.2' in text else '3.0.0'
+        return '2.0.2' if b'cat/csw/2.0.2' in self.body else '3.0.0'
+
+    def xml_root(self) -> Optional[etree._Element]:
+        """The parsed POST body (safe parser), None if it is not XML."""
+        from harvesters.http import safe_xml_parser
+        try:
+            return etree.fromstring(self.body, safe_xml_parser())
+        except (etree.XMLSyntaxError, ValueError):
+            return None
+
+
+def bearer_token(headers) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header, '' if none."""
+    value = headers.get('Authorization', '')
+    return value[7:].strip() if value.lower().startswith('bearer ') else ''
+
+
+def authorised(config: Config, headers) -> bool:
+    """True when the request carries the administrator token (and one is configured)."""
+    import hmac
+    token = config.admin_token
+    return bool(token) and hmac.compare_digest(bearer_token(headers), token)
+
+
+def run_pycsw(config: Config, environ: dict, body: bytes, url: str) -> tuple[int, str, bytes]:
+    """Hand one request to pycsw; returns (HTTP status, content type, body)."""
+    profiles.register()
+    env = dict(environ)
+    env['wsgi.input'] = io.BytesIO(body)
+    env['CONTENT_LENGTH'] = str(len(body))
+    csw = HubCatCsw(config.pycsw_config(url), env)
+    status_text, content = csw.dispatch_wsgi()
+    content_type = getattr(csw, 'contenttype', 'application/xml; charset=UTF-8')
+    return int(str(status_text).split()[0]), content_type, content
+
+
+def refuse_write(request: CswRequest) -> tuple[int, str, bytes]:
+    """The ExceptionReport for a Transaction or Harvest without the administrator token."""
+    text = (f'{request.operation} needs the administrator token '
+            '(Authorization: Bearer <token>); no token configured means no writes')
+    return 200, 'application/xml; charset=UTF-8', exception_report(
+        'NoApplicableCode', request.operation, text, request.version)
+
+
+def parse_request(method: str, query_string: str, body: bytes) -> CswRequest:
+    """A :class:`CswRequest` from the HTTP method, query string and body."""
+    return CswRequest(method=method.upper(), body=body,
+                      kvp=dict(parse_qsl(query_string, keep_blank_values=True)))

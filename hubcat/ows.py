@@ -1,0 +1,18 @@
+"""OWS ExceptionReports that HubCat itself answers with (auth, HubCat's own operations)."""
+from __future__ import annotations
+
+from lxml import etree
+
+OWS_NS = {'2.0.2': 'http://www.opengis.net/ows', '3.0.0': 'http://www.opengis.net/ows/2.0'}
+REPORT_VERSION = {'2.0.2': '1.2.0', '3.0.0': '2.0.0'}
+
+
+def exception_report(code: str, locator: str, text: str, version: str = '2.0.2') -> bytes:
+    """An ``ows:ExceptionReport`` document (OWS 1.0 for CSW 2.0.2, OWS 2.0 for CSW 3.0.0)."""
+    version = version if version in OWS_NS else '2.0.2'
+    ns = OWS_NS[version]
+    root = etree.Element(f'{{{ns}}}ExceptionReport', nsmap={'ows': ns},
+                         version=REPORT_VERSION[version], language='en')
+    exc = etree.SubElement(root, f'{{{ns}}}Exception', exceptionCode=code, locator=locator)
+    etree.SubElement(exc, f'{{{ns}}}ExceptionText').text = text
+    return etree.tostring(root, xml_declaration=True, encoding='UTF-8', pretty_print=True)

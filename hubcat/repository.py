@@ -1,0 +1,115 @@
+"""HubCat's pycsw repository (``[repository] source``): pycsw's own, with three fixes.
+
+1. The table is reflected once per process, not on every request.
+2. ``rim:Association`` rows answer only to ``typeNames=rim:Association`` (and to
+   GetRecordById); every other query leaves them out.
+3. Equality on multi-valued columns (observed properties, keywords: comma-joined
+   lists) means "one of the values equals", not "the joined list equals".
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from pycsw.core.repository import Repository
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.declarative import declarative_base
+from sqlalchemy.orm import Session
+
+from hubcat.db import get_engine
+from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
+
+LOGGER = logging.getLogger(__name__)
+ASSOCIATION_TYPENAME = 'rim:Association'
+_MULTI_EQ = re.compile(r'\b(?P<col>%s)\s*=\s*(?P<param>:pvalue\d+)' %
+                       '|'.join(sorted(MULTI_VALUED_COLUMNS, key=len, reverse=True)))
+_CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def rewrite_multivalued(where: str) -> str:
+    """Rewrite ``col = :p`` on comma-joined columns into a match of one list item."""
+    return _MULTI_EQ.sub(
+        lambda m: "(',' || %s || ',') LIKE ('%%,' || %s || ',%%')" % (m['col'], m['param']), where)
+
+
+def _bind(url: str, table: str):
+    """(dataset class, dbtype, postgis column, fts) for a database, computed once."""
+    key = (url, table)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            engine = get_engine(url)
+            base = declarative_base()
+            dataset = type('dataset', (base,), {
+                '__tablename__': table,
+                '__table_args__': {'autoload_with': engine},
+            })
+            dbtype, geom_col, fts = engine.name, None, False
+            if engine.name == 'postgresql':
+                with engine.connect() as conn:
+                    fts = bool(conn.execute(text(
+                        "select relname from pg_class where relname='fts_gin_idx'")).scalar())
+                    postgis = conn.execute(text(
+                        "select count(*) from pg_extension where extname='postgis'")).scalar()
+                if postgis:
+                    columns = {c['name'] for c in inspect(engine).get_columns(table)}
+                    if 'wkb_geometry' in columns:
+                        dbtype, geom_col = 'postgresql+postgis+native', 'wkb_geometry'
+                    else:
+                        dbtype = 'postgresql+postgis+wkt'
+            _CACHE[key] = (dataset, dbtype, geom_col, fts)
+        return _CACHE[key]
+
+
+class HubCatRepository(Repository):
+    """pycsw's Repository bound to HubCat's shared engine (see module docstring)."""
+
+    def __init__(self, context, repo_filter=None):
+        config = context.server.config
+        database = config.get('repository', 'database')
+        table = config.get('repository', 'table')
+        context.server.orm = 'sqlalchemy'  # filters with bind parameters (:pvalueN)
+        self.context = context
+        self.filter = repo_filter
+        self.engine = get_engine(database)
+        self.dataset, self.dbtype, self.postgis_geometry_column, self.fts = _bind(database, table)
+        self.session = Session(self.engine, autocommit=True, autoflush=False)
+        self._typenames = None
+        self.queryables = {}
+        for tname in self.context.model['typenames']:
+            for qname, qvalue in self.context.model['typenames'][tname]['queryables'].items():
+                self.queryables[qname] = dict(qvalue)
+        self.queryables['_all'] = {}
+        for qbl in list(self.queryables):
+            self.queryables['_all'].update(self.queryables[qbl])
+        self.queryables['_all'].update(self.context.md_core_model['mappings'])
+
+    def query(self, constraint, sortby=None, typenames=None, maxrecords=10, startposition=0):
+        """pycsw's query, with association rows kept apart and multi-valued equality fixed."""
+        if 'where' in constraint:
+            constraint = dict(constraint, where=rewrite_multivalued(constraint['where']))
+        self._typenames = typenames
+        try:
+            return super().query(constraint, sortby=sortby, typenames=typenames,
+                                 maxrecords=maxrecords, startposition=startposition)
+        finally:
+            self._typenames = None
+
+    def query_ids(self, ids):
+        """Records by identifier, associations included."""
+        column = getattr(self.dataset, self.context.md_core_model['mappings']['pycsw:Identifier'])
+        query = self.session.query(self.dataset).filter(column.in_(ids))
+        if self.filter is not None:
+            query = query.filter(text(self.filter))
+        return query.all()
+
+    def _get_repo_filter(self, query):
+        """The repository filter, plus the association typename rule."""
+        query = super()._get_repo_filter(query)
+        typename = self.dataset.typename
+        if self._typenames and list(self._typenames) == [ASSOCIATION_TYPENAME]:
+            return query.filter(typename == ASSOCIATION_TYPENAME)
+        if self._typenames and ASSOCIATION_TYPENAME in self._typenames:
+            return query
+        return query.filter(typename != ASSOCIATION_TYPENAME)

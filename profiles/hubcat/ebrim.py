@@ -1,0 +1,118 @@
+"""ebRIM 3.0 rendering of HubCat records (the ebRIM-like STA/SOS profile).
+
+Services become ``rim:Service``, everything else ``rim:ExtrinsicObject``, each
+with a ``rim:Classification`` for its objectType, ``rim:Slot`` elements for what
+the source says and for the catalogue state, and association rows become
+``rim:Association``.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from hubcat.records import SERVICE
+from profiles.hubcat.rows import RowView
+
+RIM = 'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0'
+WRS = 'http://www.opengis.net/cat/wrs/1.0'
+GML = 'http://www.opengis.net/gml'
+NSMAP = {'rim': RIM, 'wrs': WRS, 'gml': GML}
+STATUS_SUBMITTED = 'urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted'
+CLASSIFICATION_SCHEME = 'urn:ogc:def:ebRIM-ClassificationScheme:OGC:ObjectType'
+SLOT = 'urn:hubcat:slot:'
+
+
+def _q(tag: str) -> str:
+    prefix, local = tag.split(':')
+    return f'{{{NSMAP[prefix]}}}{local}'
+
+
+def _localized(parent, tag: str, value: str) -> None:
+    el = etree.SubElement(parent, _q(tag))
+    etree.SubElement(el, _q('rim:LocalizedString'), value=value or '')
+
+
+def _slot(parent, name: str, values, slot_type: str = '') -> None:
+    values = [v for v in values if v not in (None, '')]
+    if not values:
+        return
+    attrs = {'name': name}
+    if slot_type:
+        attrs['slotType'] = slot_type
+    slot = etree.SubElement(parent, _q('rim:Slot'), **attrs)
+    value_list = etree.SubElement(slot, _q('rim:ValueList'))
+    for value in values:
+        etree.SubElement(value_list, _q('rim:Value')).text = str(value)
+
+
+def _envelope_slot(parent, bbox) -> None:
+    slot = etree.SubElement(parent, _q('rim:Slot'), name=SLOT + 'footprint',
+                            slotType='urn:ogc:def:dataType:ISO-19107:2003:GM_Envelope')
+    wrs_list = etree.SubElement(slot, f'{{{WRS}}}ValueList')
+    wrs_value = etree.SubElement(wrs_list, f'{{{WRS}}}AnyValue')
+    env = etree.SubElement(wrs_value, f'{{{GML}}}Envelope', srsName='urn:ogc:def:crs:EPSG::4326')
+    minx, miny, maxx, maxy = bbox
+    etree.SubElement(env, f'{{{GML}}}lowerCorner').text = f'{miny} {minx}'
+    etree.SubElement(env, f'{{{GML}}}upperCorner').text = f'{maxy} {maxx}'
+
+
+def render_association(view: RowView) -> etree._Element:
+    """A ``rim:Association`` for an association row."""
+    return etree.Element(_q('rim:Association'), nsmap=NSMAP, id=view.identifier,
+                         lid=view.identifier, associationType=view.assoc_type,
+                         sourceObject=view.assoc_source, targetObject=view.assoc_target,
+                         status=STATUS_SUBMITTED)
+
+
+def render(view: RowView, esn: str = 'full') -> etree._Element:
+    """The ebRIM element of one row (``rim:Service``, ``rim:ExtrinsicObject`` or ``rim:Association``).
+
+    :param esn: ``brief`` (identity and type), ``summary`` or ``full`` (every slot)
+    """
+    if view.kind == 'association' or view.record is None:
+        return render_association(view)
+    rec = view.record
+    tag = 'rim:Service' if rec.kind == SERVICE else 'rim:ExtrinsicObject'
+    attrs = {'id': rec.identifier, 'lid': rec.identifier, 'objectType': rec.object_type,
+             'status': STATUS_SUBMITTED}
+    if tag == 'rim:ExtrinsicObject':
+        attrs['mimeType'] = 'application/json' if rec.service_type == 'STA' else 'application/xml'
+    node = etree.Element(_q(tag), nsmap=NSMAP, **attrs)
+    if esn in ('summary', 'full'):
+        status = view.status if not view.reason else f'{view.status}:{view.reason}'
+        _slot(node, SLOT + 'status', [status])
+        _slot(node, SLOT + 'lastSeen', [view.last_seen], 'urn:oasis:names:tc:ebxml-regrep:DataType:DateTime')
+        _slot(node, SLOT + 'statusChanged', [view.status_changed], 'urn:oasis:names:tc:ebxml-regrep:DataType:DateTime')
+        _slot(node, SLOT + 'serviceType', [rec.service_type])
+        _slot(node, SLOT + 'serviceURL', [rec.service_url])
+        _slot(node, SLOT + 'serviceIdentifier', [rec.service_id])
+        _slot(node, SLOT + 'thingIdentifier', [rec.thing_id])
+        _slot(node, SLOT + 'parentIdentifier', [rec.parent_id])
+        _slot(node, SLOT + 'observedProperty', rec.observed_property_labels or rec.observed_properties)
+        _slot(node, SLOT + 'observedPropertyRaw', rec.observed_properties)
+        _slot(node, SLOT + 'unitOfMeasurement', [rec.unit])
+        _slot(node, SLOT + 'phenomenonTimeBegin', [rec.time_begin])
+        _slot(node, SLOT + 'phenomenonTimeEnd', [rec.time_end])
+        _slot(node, 'http://purl.org/dc/elements/1.1/subject', rec.keywords)
+        if esn == 'full':
+            for name in sorted(rec.slots):
+                _slot(node, name, rec.slots[name])
+        if rec.bbox is not None:
+            _envelope_slot(node, rec.bbox)
+    _localized(node, 'rim:Name', rec.title)
+    if esn in ('summary', 'full') and rec.abstract:
+        _localized(node, 'rim:Description', rec.abstract)
+    etree.SubElement(node, _q('rim:VersionInfo'), versionName='1')
+    etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:objectType',
+                     classificationScheme=CLASSIFICATION_SCHEME, classifiedObject=rec.identifier,
+                     nodeRepresentation=rec.object_type)
+    if esn in ('summary', 'full'):
+        etree.SubElement(node, _q('rim:ExternalIdentifier'), id=f'{rec.identifier}:source',
+                         registryObject=rec.identifier,
+                         identificationScheme='urn:hubcat:def:sourceIdentifier',
+                         value=(rec.slots.get('@iot.selfLink') or rec.slots.get('identifier')
+                                or [rec.identifier])[0])
+    if rec.kind == SERVICE and esn in ('summary', 'full'):
+        binding = etree.SubElement(node, _q('rim:ServiceBinding'), id=f'{rec.identifier}:binding',
+                                   service=rec.identifier, accessURI=rec.service_url)
+        _localized(binding, 'rim:Name', f'{rec.service_type} endpoint')
+    return node
