@@ -119,7 +119,6 @@ class _Walk:
         self.stream_sets = stream_sets
         self.top = max(1, min(page_size, 10000))
         self.progress = progress
-        self.ordering: Optional[str] = None
         self.select_ids = select_ids
         self.workers = workers
 
@@ -150,9 +149,12 @@ class _Walk:
         (Multi)Datastreams, de-duplicated."""
         total = first.get('@iot.count') if isinstance(first.get('@iot.count'), int) else None
         things: list[dict] = []
+        seen: set = set()
         for page in self.walker.pages_from(first, expanded=self.stream_sets):
-            things.extend(page)
-            things = dedupe(things)
+            for thing in page:        # a Thing repeated on the next page is kept once
+                if iot_id(thing) not in seen:
+                    seen.add(iot_id(thing))
+                    things.append(thing)
             self.progress(len(things), total, f'{len(things)} Things fetched')
         self._fill_from_navigation(things)
         return things
@@ -173,7 +175,6 @@ class _Walk:
                             self.root, err.status)
                 last = err
                 continue
-            self.ordering = ordering
             return doc
         try:   # a server without $expand: plain pages, navigation links later
             return self._with_page_size(lambda: self.walker.fetch(
@@ -258,8 +259,8 @@ class _Walk:
             return found
         for page in self.walker.pages_from(first, expanded=self.stream_sets):
             for entity in page:
-                bare = {k: v for k, v in entity.items() if k not in self.stream_sets
-                        and not k.startswith(tuple(self.stream_sets))}
+                bare = {k: v for k, v in entity.items()
+                        if not k.startswith(tuple(self.stream_sets))}
                 for name in self.stream_sets:
                     for stream in entity.get(name) or []:
                         found.setdefault((name, iot_id(stream)), []).append(bare)
