@@ -39,6 +39,9 @@ def get_harvester_class(name: str) -> type[BaseHarvester]:
     """
     target = _registered().get(name.lower(), name)
     module_name, _, class_name = target.replace(':', '.').rpartition('.')
+    if not module_name:
+        raise UnknownSourceType(
+            f'unknown source type {name!r} (known: {", ".join(available_types())})')
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except ModuleNotFoundError as err:
