@@ -97,8 +97,20 @@ cli.add_command(peer)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: unexpected failures end as one line (traceback with -v)."""
     try:
-        cli(standalone_mode=True)
+        code = cli(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as err:  # noqa: BLE001 - the last line of defence
+        if '-v' in sys.argv or '--verbose' in sys.argv:
+            raise
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ''
+        click.echo(f'Error: {type(err).__name__}: {first} (run with -v for details)', err=True)
+        sys.exit(2)
