@@ -3,8 +3,8 @@
 Public surface: :func:`get_harvester_class`, :class:`BaseHarvester`,
 :class:`HarvestResult`, :class:`HarvestError`.
 """
-from harvesters.base import BaseHarvester, HarvestError, HarvestResult
+from harvesters.base import BaseHarvester, HarvestError, HarvestResult, SourceUnreachable
 from harvesters.registry import available_types, get_harvester_class
 
-__all__ = ['BaseHarvester', 'HarvestError', 'HarvestResult', 'available_types',
+__all__ = ['BaseHarvester', 'HarvestError', 'HarvestResult', 'SourceUnreachable', 'available_types',
            'get_harvester_class']

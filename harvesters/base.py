@@ -18,6 +18,11 @@ class HarvestError(Exception):
     """A harvest failed; the message is one line a user can act on."""
 
 
+class SourceUnreachable(HarvestError):
+    """The source did not answer (connection refused, DNS, timeout): its records
+    stay and are marked offline ``unreachable``."""
+
+
 @dataclass
 class HarvestResult:
     """What one harvest of one source produced.
@@ -57,7 +62,8 @@ class BaseHarvester(abc.ABC):
         self.options = dict(options or {})
         self.client = client or HttpClient(
             timeout=float(self.options.get('timeout', 30)),
-            retries=int(self.options.get('retries', 2)))
+            retries=int(self.options.get('retries', 2)),
+            max_workers=int(self.options.get('max_workers', 4)))
         self.progress = progress or (lambda done, total, message='': None)
 
     @abc.abstractmethod

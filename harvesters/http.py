@@ -12,7 +12,7 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from harvesters.base import HarvestError
+from harvesters.base import HarvestError, SourceUnreachable
 
 LOGGER = logging.getLogger(__name__)
 USER_AGENT = 'HubCat/0.1 (+https://github.com/hubcat)'
@@ -80,9 +80,9 @@ class HttpClient:
             return self.session.get(url, params=params, timeout=self.timeout,
                                     headers={'Accept': accept})
         except requests.exceptions.Timeout:
-            raise HarvestError(f'{url}: no answer within {self.timeout:g} s') from None
+            raise SourceUnreachable(f'{url}: no answer within {self.timeout:g} s') from None
         except requests.exceptions.ConnectionError as err:
-            raise HarvestError(f'{url}: cannot connect ({_reason(err)})') from None
+            raise SourceUnreachable(f'{url}: cannot connect ({_reason(err)})') from None
         except requests.exceptions.RequestException as err:
             raise HarvestError(f'{url}: request failed ({_reason(err)})') from None
 

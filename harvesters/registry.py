@@ -39,11 +39,18 @@ def get_harvester_class(name: str) -> type[BaseHarvester]:
     """
     target = _registered().get(name.lower(), name)
     module_name, _, class_name = target.replace(':', '.').rpartition('.')
+    if not module_name:
+        raise UnknownSourceType(
+            f'unknown source type {name!r} (known: {", ".join(available_types())})')
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError, ValueError):
-        raise UnknownSourceType(
-            f'unknown source type {name!r} (known: {", ".join(available_types())})') from None
+    except ModuleNotFoundError as err:
+        if err.name and module_name.startswith(err.name):
+            raise UnknownSourceType(
+                f'unknown source type {name!r} (known: {", ".join(available_types())})') from None
+        raise UnknownSourceType(f'cannot load harvester {target}: {err}') from None
+    except (ImportError, AttributeError, ValueError) as err:
+        raise UnknownSourceType(f'cannot load harvester {target}: {err}') from None
     if not (isinstance(cls, type) and issubclass(cls, BaseHarvester)):
         raise UnknownSourceType(f'{target} is not a harvester')
     return cls

@@ -155,3 +155,16 @@ def table_counts(url: str, table: str = 'records') -> dict:
     with engine.connect() as conn:
         rows = conn.execute(text(f'SELECT hc_kind, count(*) FROM {table} GROUP BY hc_kind'))
         return {kind or 'other': n for kind, n in rows}
+
+
+def dispose_engine(url: str) -> None:
+    """Close every pooled connection of ``url`` and forget the engine (tests, shutdown)."""
+    from pycsw.core.repository import Repository
+    with _LOCK:
+        engine = Repository._engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+    from hubcat import repository
+    with repository._CACHE_LOCK:
+        for key in [k for k in repository._CACHE if k[0] == url]:
+            del repository._CACHE[key]

@@ -28,8 +28,8 @@ def status_text(status: str, reason: str = '') -> str:
 
 
 def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
-              modified: str = '') -> bytes:
-    """The full csw:Record document of a record, as UTF-8 bytes."""
+              modified: str = '') -> str:
+    """The full csw:Record document of a record, as text."""
     root = etree.Element(f'{{{NS["csw"]}}}Record', nsmap=NS)
 
     def add(tag: str, text, **attrs) -> None:
@@ -62,7 +62,7 @@ def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
                                crs='urn:x-ogc:def:crs:EPSG:6.11:4326', dimensions='2')
         etree.SubElement(box, f'{{{NS["ows"]}}}LowerCorner').text = f'{miny} {minx}'
         etree.SubElement(box, f'{{{NS["ows"]}}}UpperCorner').text = f'{maxy} {maxx}'
-    return etree.tostring(root, encoding='UTF-8')
+    return etree.tostring(root, encoding='unicode')
 
 
 def anytext(record: CatalogRecord, status: str, reason: str) -> str:

@@ -1,7 +1,7 @@
 """Database tables: HubCat's columns on pycsw's records table, and HubCat's own tables."""
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String,
+from sqlalchemy import (BigInteger, Column, DateTime, Float, ForeignKey, Integer, MetaData, String,
                         Table, Text, UniqueConstraint)
 
 metadata = MetaData()
@@ -41,11 +41,13 @@ sources = Table(
     Column('type', String(20), nullable=False),
     Column('options', Text, nullable=False, default='{}'),        # JSON
     Column('schedule', String(100)),                               # '15m', 'cron:*/10 * * * *'
-    Column('stale_after', Integer, nullable=False, default=86400),  # seconds
+    Column('stale_after', BigInteger, nullable=False, default=86400),  # seconds
     Column('reachable', Integer),                                  # 1/0/NULL (never harvested)
     Column('last_harvest', DateTime(timezone=True)),
     Column('last_success', DateTime(timezone=True)),
     Column('created', DateTime(timezone=True)),
+    Column('lock_owner', String(100)),                             # who runs its harvest now
+    Column('lock_until', DateTime(timezone=True)),                 # lease expiry of that lock
     UniqueConstraint('url', 'type', name='uq_hubcat_sources_url_type'),
 )
 

@@ -8,6 +8,8 @@ thesaurus "HubCat observed properties".
 """
 from __future__ import annotations
 
+import hashlib
+
 from lxml import etree
 
 from hubcat.records import OFFERING, DATASTREAM, SERVICE
@@ -89,7 +91,8 @@ def _extent(parent, path: str, rec) -> None:
             _sub(box, f'gmd:{tag}/gco:Decimal', value)
     if rec.time_begin or rec.time_end:
         period = _sub(ext, 'gmd:temporalElement/gmd:EX_TemporalExtent/gmd:extent/gml:TimePeriod')
-        period.set(_q('gml:id'), 'T' + rec.identifier.rsplit(':', 1)[-1])
+        # xs:ID: unique per document, so derived from the whole identifier
+        period.set(_q('gml:id'), 'T' + hashlib.sha1(rec.identifier.encode()).hexdigest()[:16])
         if rec.time_begin:
             _sub(period, 'gml:beginPosition', rec.time_begin)
         else:

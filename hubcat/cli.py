@@ -1,0 +1,116 @@
+"""The ``hubcat`` command line: thin click wrappers around plain functions.
+
+Every error is one line on stderr and a non-zero exit status.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from hubcat.config import Config, ConfigError
+
+
+def _setup_logging(config: Config, verbose: bool) -> None:
+    level = logging.INFO if verbose else getattr(logging, config.log_level, logging.WARNING)
+    logging.basicConfig(level=level, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    for noisy in ('pycsw', 'urllib3', 'waitress', 'werkzeug'):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def load_config(ctx: click.Context) -> Config:
+    """The configuration named by --config / $HUBCAT_CONFIG / ./pycsw.cfg (cached on ctx)."""
+    root = ctx.find_root()
+    if 'config' not in root.meta:
+        try:
+            root.meta['config'] = Config(root.params.get('config_path'))
+        except ConfigError as err:
+            raise click.ClickException(str(err)) from None
+        _setup_logging(root.meta['config'], root.params.get('verbose', False))
+    return root.meta['config']
+
+
+@click.group()
+@click.option('--config', 'config_path', type=click.Path(dir_okay=False),
+              help='configuration file (default: $HUBCAT_CONFIG, then ./pycsw.cfg)')
+@click.option('-v', '--verbose', is_flag=True, help='log progress at INFO level')
+@click.version_option(package_name='hubcat')
+def cli(config_path, verbose):
+    """HubCat: a CSW catalogue of sensors and sensor services (STA, SOS)."""
+
+
+@cli.command()
+@click.pass_context
+def init(ctx):
+    """Create or upgrade the catalogue database (idempotent)."""
+    from hubcat.db import init_db
+    config = load_config(ctx)
+    try:
+        done = init_db(config.database_url, config.table)
+    except Exception as err:  # noqa: BLE001 - reported as one line
+        raise click.ClickException(f'cannot initialise {config.database_url}: '
+                                   f'{str(err).splitlines()[0]}') from None
+    for line in done:
+        click.echo(line)
+    click.echo(f'catalogue database ready: {config.database_url}')
+
+
+@cli.command()
+@click.option('--host', help='interface to listen on (default [hubcat] host)')
+@click.option('--port', type=int, help='port (default [hubcat] port)')
+@click.option('--no-scheduler', is_flag=True, help='do not run scheduled harvests in this process')
+@click.pass_context
+def serve(ctx, host, port, no_scheduler):
+    """Serve /csw, the API and /healthz."""
+    from hubcat.server import serve_forever
+    config = load_config(ctx)
+    serve_forever(config, host or config.get('hubcat', 'host'),
+                  port or int(config.get('hubcat', 'port')), scheduler=not no_scheduler)
+
+
+@cli.command()
+@click.option('--host', default='127.0.0.1', show_default=True)
+@click.option('--port', default=8000, show_default=True, type=int)
+@click.option('--workdir', type=click.Path(file_okay=False),
+              help='where the demo catalogue is written (default: a new temporary folder)')
+@click.pass_context
+def demo(ctx, host, port, workdir):
+    """Start sample STA services, harvest them into a SQLite catalogue, serve /csw."""
+    from hubcat.cli_sources import progress_bar
+    from hubcat.demo import run_demo
+    config = load_config(ctx)
+    try:
+        run_demo(config, host, port, workdir, progress_factory=progress_bar,
+                 echo=lambda text: click.echo(text))
+    except OSError as err:
+        raise click.ClickException(f'cannot start the demo: {err}') from None
+
+
+from hubcat import cli_sources  # noqa: E402  (registers the source, harvest and runs commands)
+
+cli_sources.register(cli)
+
+from hubcat.cli_peers import peer  # noqa: E402
+
+cli.add_command(peer)
+
+
+def main() -> None:
+    """Console-script entry point: unexpected failures end as one line (traceback with -v)."""
+    try:
+        code = cli(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as err:  # noqa: BLE001 - the last line of defence
+        if '-v' in sys.argv or '--verbose' in sys.argv:
+            raise
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ''
+        click.echo(f'Error: {type(err).__name__}: {first} (run with -v for details)', err=True)
+        sys.exit(2)

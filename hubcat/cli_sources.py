@@ -1,0 +1,170 @@
+"""CLI commands for sources, harvests and run history."""
+from __future__ import annotations
+
+import click
+
+from hubcat.sources import SourceError
+
+
+def progress_bar(label: str):
+    """A tqdm bar fed by a harvester's progress(done, total, message) calls."""
+    from tqdm import tqdm
+    bar = tqdm(desc=label, unit=' items', leave=False, dynamic_ncols=True, file=click.get_text_stream('stderr'))
+
+    def update(done, total=None, message=''):
+        if total is not None and bar.total != total:
+            bar.total = total
+        bar.n = done
+        if message:
+            bar.set_postfix_str(message[:40], refresh=False)
+        bar.refresh()
+    return bar, update
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``source``, ``harvest`` and ``runs`` commands to the CLI group."""
+    from hubcat.cli import load_config
+
+    @cli.group()
+    def source():
+        """Register, list, change and remove harvest sources."""
+
+    @source.command('add')
+    @click.argument('url')
+    @click.option('--type', 'type_', required=True, help='source type: sta or sos')
+    @click.option('--name', help='a short unique name (default: from the URL)')
+    @click.option('--every', help='harvest interval, e.g. 15m, 1h')
+    @click.option('--cron', help='harvest schedule as a cron expression, e.g. "*/10 * * * *"')
+    @click.option('--stale-after', help='offline (stale) when no observation is newer (default 24h)')
+    @click.pass_context
+    def source_add(ctx, url, type_, name, every, cron, stale_after):
+        """Register the service at URL."""
+        from hubcat.sources import SourceRegistry
+        config = load_config(ctx)
+        if every and cron:
+            raise click.UsageError('give --every or --cron, not both')
+        try:
+            src = SourceRegistry(config.database_url).add(
+                url, type_, name=name, schedule=every or cron, stale_after=stale_after)
+        except (SourceError, ValueError) as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f'added source {src.id} {src.name} ({src.type}) {src.url}')
+
+    @source.command('list')
+    @click.pass_context
+    def source_list(ctx):
+        """List the registered sources."""
+        from hubcat.sources import SourceRegistry
+        config = load_config(ctx)
+        rows = SourceRegistry(config.database_url).list()
+        if not rows:
+            click.echo('no sources; add one with: hubcat source add URL --type sta')
+            return
+        click.echo(f'{"id":>3}  {"name":<24} {"type":<4} {"schedule":<18} {"reachable":<9} url')
+        for src in rows:
+            reach = {True: 'yes', False: 'no', None: '-'}[src.reachable]
+            click.echo(f'{src.id:>3}  {src.name:<24} {src.type:<4} {src.schedule or "-":<18} '
+                       f'{reach:<9} {src.url}')
+
+    @source.command('update')
+    @click.argument('source_key', metavar='SOURCE')
+    @click.option('--name')
+    @click.option('--url')
+    @click.option('--every', help='harvest interval, e.g. 15m')
+    @click.option('--cron', help='cron expression')
+    @click.option('--no-schedule', is_flag=True, help='remove the schedule')
+    @click.option('--stale-after')
+    @click.pass_context
+    def source_update(ctx, source_key, name, url, every, cron, no_schedule, stale_after):
+        """Change a source (by id or name)."""
+        from hubcat.sources import SourceRegistry
+        config = load_config(ctx)
+        changes = {k: v for k, v in (('name', name), ('url', url), ('stale_after', stale_after))
+                   if v is not None}
+        if every or cron or no_schedule:
+            changes['schedule'] = None if no_schedule else (every or cron)
+        try:
+            src = SourceRegistry(config.database_url).update(source_key, **changes)
+        except (SourceError, ValueError) as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f'updated source {src.id} {src.name}')
+
+    @source.command('remove')
+    @click.argument('source_key', metavar='SOURCE')
+    @click.option('--delete-records', is_flag=True,
+                  help='also delete every catalogue record of the source (default: keep them)')
+    @click.pass_context
+    def source_remove(ctx, source_key, delete_records):
+        """Unregister a source; its records stay unless --delete-records."""
+        from hubcat.catalogue import Catalogue
+        from hubcat.sources import SourceRegistry
+        config = load_config(ctx)
+        try:
+            src = SourceRegistry(config.database_url).remove(source_key)
+        except SourceError as err:
+            raise click.ClickException(str(err)) from None
+        deleted = Catalogue(config.database_url, config.table).delete_source_records(src.id) \
+            if delete_records else 0
+        click.echo(f'removed source {src.id} {src.name}' +
+                   (f'; deleted {deleted} records' if delete_records else '; records kept'))
+
+    @cli.command()
+    @click.argument('source_keys', nargs=-1, metavar='[SOURCE]...')
+    @click.option('--all', 'all_', is_flag=True, help='harvest every registered source')
+    @click.option('--no-progress', is_flag=True, help='no progress bar')
+    @click.pass_context
+    def harvest(ctx, source_keys, all_, no_progress):
+        """Harvest sources now (by id or name) and print a summary line for each."""
+        from hubcat.harvest import SourceBusy, run_harvest
+        from hubcat.sources import SourceRegistry
+        config = load_config(ctx)
+        registry = SourceRegistry(config.database_url)
+        if all_:
+            source_keys = [str(s.id) for s in registry.list()]
+        if not source_keys:
+            raise click.UsageError('name a source, or use --all')
+        failed = 0
+        for key in source_keys:
+            try:
+                src = registry.get(key)
+            except SourceError as err:
+                raise click.ClickException(str(err)) from None
+            bar, update = (None, None) if no_progress else progress_bar(src.name)
+            try:
+                report = run_harvest(config, src.id, trigger='manual', progress=update)
+            except SourceBusy as err:
+                click.echo(f'{src.name}: skipped ({err})', err=True)
+                failed += 1
+                continue
+            finally:
+                if bar is not None:
+                    bar.close()
+            click.echo(report.summary())
+            failed += report.outcome == 'failed'
+        if failed:
+            raise click.ClickException(f'{failed} of {len(source_keys)} harvests failed')
+
+    @cli.command()
+    @click.argument('source_key', required=False, metavar='[SOURCE]')
+    @click.option('--limit', default=20, show_default=True)
+    @click.pass_context
+    def runs(ctx, source_key, limit):
+        """Show the harvest run history, newest first."""
+        from hubcat.runs import RunLog
+        from hubcat.sources import SourceRegistry
+        config = load_config(ctx)
+        source_id = None
+        if source_key:
+            try:
+                source_id = SourceRegistry(config.database_url).get(source_key).id
+            except SourceError as err:
+                raise click.ClickException(str(err)) from None
+        rows = RunLog(config.database_url).list(source_id, limit)
+        click.echo(f'{"run":>4} {"source":<20} {"trigger":<9} {"started":<20} {"outcome":<8} '
+                   f'{"add":>5} {"upd":>5} {"same":>5} {"off":>5} {"on":>4} {"req":>5} {"secs":>6}  error')
+        for r in rows:
+            click.echo(f'{r["id"]:>4} {(r["source_name"] or "-")[:20]:<20} {r["trigger"]:<9} '
+                       f'{r["started"] or "-":<20} {r["outcome"] or "-":<8} {r["added"] or 0:>5} '
+                       f'{r["updated"] or 0:>5} {r["unchanged"] or 0:>5} {r["went_offline"] or 0:>5} '
+                       f'{r["came_online"] or 0:>4} {r["requests"] or 0:>5} {r["duration"] or 0:>6.1f}  '
+                       f'{(r["errors"] or [""])[0][:60]}')

@@ -1,0 +1,117 @@
+"""Running one harvest of one source: harvester -> catalogue, with a run record.
+
+A failed harvest changes no record, except that a source that did not answer
+has its online records marked offline ``unreachable`` (they are kept).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Optional
+
+from harvesters import HarvestError, SourceUnreachable, get_harvester_class
+from hubcat.catalogue import Catalogue, SyncCounts
+from hubcat.config import Config
+from hubcat.locks import SourceBusy, source_lock
+from hubcat.runs import FAILED, PARTIAL, SUCCESS, RunLog
+from hubcat.sources import Source, SourceRegistry
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    """The outcome of one harvest run, as the CLI, API and scheduler report it."""
+    run_id: int
+    source: str
+    outcome: str
+    counts: dict = field(default_factory=dict)
+    requests: int = 0
+    duration: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    inserted: list[str] = field(default_factory=list)  # identifiers of records added by this run
+
+    def summary(self) -> str:
+        """One line: source, outcome, counts, requests, duration."""
+        c = self.counts
+        text = (f'{self.source}: {self.outcome}; added {c.get("added", 0)}, '
+                f'updated {c.get("updated", 0)}, unchanged {c.get("unchanged", 0)}, '
+                f'went offline {c.get("went_offline", 0)}, '
+                f'came online {c.get("came_online", 0)}, errors {len(self.errors)}; '
+                f'{self.requests} requests in {self.duration:.1f} s')
+        if self.errors:
+            text += f' ({self.errors[0]})'
+        return text
+
+    def as_dict(self) -> dict:
+        """JSON-ready representation."""
+        return {'run_id': self.run_id, 'source': self.source, 'outcome': self.outcome,
+                'counts': self.counts, 'requests': self.requests,
+                'duration': round(self.duration, 3), 'errors': self.errors}
+
+
+def run_harvest(config: Config, source_key, trigger: str = 'manual',
+                progress=None) -> RunReport:
+    """Harvest one source now and store the result.
+
+    :param source_key: the source's id or name
+    :param trigger: manual | scheduled | csw-t | api (recorded in the run history)
+    :param progress: optional callback ``progress(done, total, message)``
+    :raises SourceNotFound: when no such source exists
+    :raises SourceBusy: when the source is being harvested elsewhere right now
+    """
+    source = SourceRegistry(config.database_url).get(source_key)
+    with source_lock(config.database_url, source.id):
+        return _run_locked(config, source, trigger, progress)
+
+
+def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunReport:
+    runs = RunLog(config.database_url)
+    run_id = runs.start(source.id, source.name, trigger)
+    started = time.monotonic()
+    options = dict(config.harvest_options())
+    options.update(source.options)
+    harvester = get_harvester_class(source.type)(source.url, options, progress=progress)
+    catalogue = Catalogue(config.database_url, config.table)
+    registry = SourceRegistry(config.database_url)
+    now = datetime.now(timezone.utc)
+    try:
+        result = harvester.harvest()
+    except HarvestError as err:
+        unreachable = isinstance(err, SourceUnreachable)
+        counts = SyncCounts()
+        if unreachable:
+            counts.went_offline = catalogue.mark_unreachable(source.id)
+        registry.record_outcome(source.id, reachable=not unreachable, success=False, when=now)
+        return _finish(runs, run_id, source, FAILED, counts, harvester, started, [str(err)])
+    except Exception as err:  # noqa: BLE001 - a harvester bug must not lose records either
+        LOGGER.exception('harvest of %s crashed', source.name)
+        registry.record_outcome(source.id, reachable=True, success=False, when=now)
+        return _finish(runs, run_id, source, FAILED, SyncCounts(), harvester, started,
+                       [f'internal error: {type(err).__name__}: {err}'])
+    finally:
+        harvester.client.close()
+    counts = catalogue.sync(source.id, result.records, stale_after=source.stale_after,
+                            complete=result.complete)
+    registry.record_outcome(source.id, reachable=True, success=True, when=now)
+    outcome = SUCCESS if result.complete and not result.warnings else PARTIAL
+    report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings)
+    report.inserted = counts.inserted
+    return report
+
+
+def _finish(runs: RunLog, run_id: int, source: Source, outcome: str, counts: SyncCounts,
+            harvester, started: float, errors: list[str]) -> RunReport:
+    duration = time.monotonic() - started
+    report = RunReport(run_id=run_id, source=source.name, outcome=outcome,
+                       counts=counts.as_dict(), requests=harvester.client.requests,
+                       duration=duration, errors=list(errors))
+    runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration)
+    log = LOGGER.warning if outcome == FAILED else LOGGER.info
+    log('harvest %s', report.summary())
+    return report
+
+
+__all__ = ['RunReport', 'SourceBusy', 'run_harvest']

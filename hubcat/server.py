@@ -1,0 +1,60 @@
+"""Serving the app with waitress (a production WSGI server), stopping cleanly on Ctrl-C."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Optional
+
+from hubcat.config import Config
+
+LOGGER = logging.getLogger(__name__)
+
+
+def make_server(config: Config, host: str, port: int, app=None):
+    """A waitress server for the HubCat app (``server.run()`` serves, :func:`stop_server` stops)."""
+    from waitress.server import create_server
+
+    from hubcat.app import create_app
+    return create_server(app or create_app(config), host=host, port=port, threads=8,
+                         ident='HubCat')
+
+
+def stop_server(server) -> None:
+    """Stop a waitress server: finish its worker threads first, then close every socket."""
+    from waitress import wasyncore
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+    wasyncore.close_all(server._map)
+
+
+def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
+                  on_ready: Optional[callable] = None, announce: bool = True) -> None:
+    """Serve until SIGINT/SIGTERM; runs the harvest scheduler too unless told not to."""
+    server = make_server(config, host, port)
+    stop = threading.Event()
+    sched = None
+    if scheduler:
+        try:
+            from hubcat.scheduler import start_background_scheduler
+        except ImportError:
+            start_background_scheduler = None
+        if start_background_scheduler is not None:
+            sched = start_background_scheduler(config)
+
+    def shutdown(*_args):
+        stop.set()
+        stop_server(server)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    if announce:
+        print(f'HubCat serving http://{host}:{server.effective_port}/csw  (Ctrl-C stops)', flush=True)
+    if on_ready:
+        on_ready(server)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_server(server)
+        if sched is not None:
+            sched.shutdown(wait=False)

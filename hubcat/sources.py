@@ -1,0 +1,196 @@
+"""The source registry: the STA and SOS services HubCat harvests."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Optional
+from urllib.parse import urlparse
+
+from sqlalchemy import delete, insert, select, update
+
+from hubcat.config import parse_duration
+from hubcat.db import get_engine
+from hubcat.models import sources as sources_table
+
+
+class SourceError(ValueError):
+    """A source request is invalid (bad URL, unknown type, duplicate, not found)."""
+
+
+class SourceNotFound(SourceError):
+    """No source has that id or name."""
+
+
+@dataclass
+class Source:
+    """One registered source."""
+    id: int
+    name: str
+    url: str
+    type: str
+    options: dict = field(default_factory=dict)
+    schedule: Optional[str] = None
+    stale_after: int = 86400
+    reachable: Optional[bool] = None
+    last_harvest: Optional[datetime] = None
+    last_success: Optional[datetime] = None
+
+    def as_dict(self) -> dict:
+        """JSON-ready representation."""
+        return {
+            'id': self.id, 'name': self.name, 'url': self.url, 'type': self.type,
+            'options': self.options, 'schedule': self.schedule, 'stale_after': self.stale_after,
+            'reachable': self.reachable,
+            'last_harvest': _iso(self.last_harvest), 'last_success': _iso(self.last_success),
+        }
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def validate_url(url: str) -> str:
+    """The URL, stripped, if it is an absolute http(s) URL; SourceError otherwise."""
+    url = (url or '').strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ('http', 'https') or not parsed.netloc:
+        raise SourceError(f'not an http(s) URL: {url!r}')
+    return url
+
+
+def default_name(url: str) -> str:
+    """A readable name from a URL: host and path, punctuation folded."""
+    parsed = urlparse(url)
+    text = (parsed.netloc + parsed.path).strip('/')
+    return re.sub(r'[^A-Za-z0-9._-]+', '-', text).strip('-')[:200] or 'source'
+
+
+def _from_row(row) -> Source:
+    return Source(id=row.id, name=row.name, url=row.url, type=row.type,
+                  options=json.loads(row.options or '{}'), schedule=row.schedule,
+                  stale_after=row.stale_after,
+                  reachable=None if row.reachable is None else bool(row.reachable),
+                  last_harvest=row.last_harvest, last_success=row.last_success)
+
+
+class SourceRegistry:
+    """CRUD on ``hubcat_sources``.
+
+    :param database_url: the catalogue database
+    """
+
+    def __init__(self, database_url: str):
+        self.engine = get_engine(database_url)
+
+    def add(self, url: str, type: str, name: Optional[str] = None, schedule: Optional[str] = None,
+            stale_after=None, options: Optional[dict] = None) -> Source:
+        """Register a source; SourceError when the URL, type or schedule is bad or taken."""
+        from harvesters.registry import UnknownSourceType, get_harvester_class
+        url = validate_url(url)
+        type = (type or '').lower()
+        try:
+            get_harvester_class(type)
+        except UnknownSourceType as err:
+            raise SourceError(str(err)) from None
+        name = (name or default_name(url)).strip()
+        stale = parse_duration(stale_after) if stale_after is not None else 86400
+        if schedule is not None:
+            schedule = normalise_schedule(schedule)
+        with self.engine.begin() as conn:
+            clash = conn.execute(select(sources_table.c.name).where(
+                (sources_table.c.name == name) |
+                ((sources_table.c.url == url) & (sources_table.c.type == type)))).first()
+            if clash:
+                raise SourceError(f'a source with that name or URL exists already: {clash.name}')
+            new_id = conn.execute(insert(sources_table).values(
+                name=name, url=url, type=type, options=json.dumps(options or {}),
+                schedule=schedule, stale_after=stale,
+                created=datetime.now(timezone.utc))).inserted_primary_key[0]
+        return self.get(new_id)
+
+    def get(self, key) -> Source:
+        """A source by id (int or digits) or by name; SourceNotFound otherwise."""
+        col = sources_table.c.id if str(key).isdigit() else sources_table.c.name
+        value = int(key) if str(key).isdigit() else str(key)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sources_table).where(col == value)).first()
+        if row is None:
+            raise SourceNotFound(f'no source {key!r}')
+        return _from_row(row)
+
+    def list(self) -> list[Source]:
+        """Every source, by id."""
+        with self.engine.connect() as conn:
+            return [_from_row(r) for r in conn.execute(
+                select(sources_table).order_by(sources_table.c.id))]
+
+    def update(self, key, **changes) -> Source:
+        """Change name, url, schedule, stale_after or options of a source."""
+        source = self.get(key)
+        values = {}
+        if 'name' in changes and changes['name']:
+            values['name'] = str(changes['name']).strip()
+        if 'url' in changes and changes['url']:
+            values['url'] = validate_url(changes['url'])
+        if 'schedule' in changes:
+            values['schedule'] = normalise_schedule(changes['schedule']) \
+                if changes['schedule'] else None
+        if 'stale_after' in changes and changes['stale_after'] is not None:
+            values['stale_after'] = parse_duration(changes['stale_after'])
+        if 'options' in changes and changes['options'] is not None:
+            if not isinstance(changes['options'], dict):
+                raise SourceError('options must be an object')
+            values['options'] = json.dumps(changes['options'])
+        unknown = set(changes) - {'name', 'url', 'schedule', 'stale_after', 'options'}
+        if unknown:
+            raise SourceError(f'cannot change: {", ".join(sorted(unknown))}')
+        if values:
+            with self.engine.begin() as conn:
+                conn.execute(update(sources_table).where(sources_table.c.id == source.id)
+                             .values(**values))
+        return self.get(source.id)
+
+    def remove(self, key) -> Source:
+        """Unregister a source (its records stay unless the caller deletes them)."""
+        source = self.get(key)
+        with self.engine.begin() as conn:
+            conn.execute(delete(sources_table).where(sources_table.c.id == source.id))
+        return source
+
+    def record_outcome(self, source_id: int, reachable: bool, success: bool,
+                       when: datetime) -> None:
+        """Note the outcome of a harvest on the source."""
+        values = {'reachable': int(reachable), 'last_harvest': when}
+        if success:
+            values['last_success'] = when
+        with self.engine.begin() as conn:
+            conn.execute(update(sources_table).where(sources_table.c.id == source_id)
+                         .values(**values))
+
+
+def normalise_schedule(text: str) -> str:
+    """'15m'/'1h'/'90s' -> 'every:<seconds>'; '*/10 * * * *' or 'cron:...' -> 'cron:<expr>'.
+
+    :raises SourceError: when it is neither an interval nor a 5-field cron expression
+    """
+    value = str(text).strip()
+    if value.startswith('every:'):
+        value = value[6:]
+    if value.startswith('cron:') or len(value.split()) == 5:
+        expr = value[5:].strip() if value.startswith('cron:') else value
+        try:
+            from apscheduler.triggers.cron import CronTrigger
+            CronTrigger.from_crontab(expr)
+        except (ValueError, ImportError) as err:
+            raise SourceError(f'not a cron expression: {expr!r} ({err})') from None
+        return f'cron:{expr}'
+    try:
+        return f'every:{parse_duration(value)}'
+    except ValueError as err:
+        raise SourceError(str(err)) from None
