@@ -15,6 +15,10 @@ Options (the source's ``options`` dict):
 * ``max_workers`` (default 4): concurrent DescribeSensor requests;
 * ``timeout``, ``retries``: as for every harvester.
 
+A server that does not answer raises :class:`harvesters.base.SourceUnreachable`
+(from the HTTP client): the catalogue then marks the source's records offline
+``unreachable`` and keeps them.
+
 Version negotiation: a URL that names a version (``version`` or
 ``AcceptVersions``) gets that one; otherwise AcceptVersions=2.0.0 is asked
 first, then 1.0.0 when the answer is an exception.  Whatever capabilities come
@@ -27,7 +31,7 @@ import threading
 from typing import Optional
 
 from harvesters.base import BaseHarvester, HarvestError, HarvestResult
-from harvesters.http import HttpClient, parse_xml
+from harvesters.http import parse_xml
 from harvesters.sensorml import apply_sensor_details, sensorml_to_details
 from harvesters.sos_capabilities import (capabilities_to_records, capabilities_version,
                                          describe_sensor_params, exception_message,
@@ -64,11 +68,6 @@ class SensorObservationServiceHarvester(BaseHarvester):
 
     def __init__(self, url: str, options: Optional[dict] = None, client=None, progress=None):
         """See :class:`harvesters.base.BaseHarvester`; ``max_workers`` bounds DescribeSensor."""
-        options = dict(options or {})
-        if client is None:
-            client = HttpClient(timeout=float(options.get('timeout', 30)),
-                                retries=int(options.get('retries', 2)),
-                                max_workers=int(options.get('max_workers', 4)))
         super().__init__(url, options, client, progress)
         self.base = normalise_sos_url(url)
 
