@@ -30,7 +30,6 @@ from typing import Optional
 
 LOGGER = logging.getLogger(__name__)
 
-GML_NAMESPACES = ('http://www.opengis.net/gml', 'http://www.opengis.net/gml/3.2')
 Box = tuple[float, float, float, float]
 _PROJ_LOCK = threading.Lock()  # pyproj transformers are shared (cached), not thread-safe
 

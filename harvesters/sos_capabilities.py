@@ -27,8 +27,6 @@ LOGGER = logging.getLogger(__name__)
 
 SOS_NAMESPACES = {'http://www.opengis.net/sos/1.0': '1.0.0',
                   'http://www.opengis.net/sos/2.0': '2.0.0'}
-OWS_NAMESPACES = ('http://www.opengis.net/ows/1.1', 'http://www.opengis.net/ows',
-                  'http://www.opengis.net/ows/2.0')
 XLINK_HREF = '{http://www.w3.org/1999/xlink}href'
 GML_ID = ('{http://www.opengis.net/gml}id', '{http://www.opengis.net/gml/3.2}id')
 SOS_PROTOCOL = 'OGC:SOS'
