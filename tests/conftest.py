@@ -1,12 +1,22 @@
 """Shared pytest fixtures: catalogue databases (SQLite always, PostgreSQL when
 ``HUBCAT_TEST_DATABASE_URL`` is set), configs, live HTTP servers on 127.0.0.1,
-and paths to the shared real-world fixtures."""
+paths to the shared fixtures, real peer servers and tiny crafted servers.
+
+Ports: ``HUBCAT_TEST_STA_PORT`` (default 8191) is the session STA server; tests
+that need their own STA server or a crafted HTTP server take the next ports
+(see :func:`test_port`).
+"""
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -105,3 +115,144 @@ def live_app():
     yield start
     for server in servers:
         server.close()
+
+
+
+def test_port(offset: int = 0) -> int:
+    """The test port ``HUBCAT_TEST_STA_PORT + offset`` (default base 8191).
+
+    Offsets in use: 0 session STA server, 1 an STA server a test may change,
+    2 crafted HTTP servers, 3 a port nothing listens on.
+    """
+    return int(os.environ.get('HUBCAT_TEST_STA_PORT', '8191')) + offset
+
+
+test_port.__test__ = False   # not a test, despite its name
+
+
+class StaServer:
+    """A real SensorThings API server (django-ogc-sensorthings) started by sta_server.sh.
+
+    :param port: the port to serve on
+    :param load_args: arguments for load_sta.py (empty: the default data set)
+    """
+
+    def __init__(self, port: int, load_args: tuple = ()):
+        self.port = port
+        self.load_args = tuple(load_args)
+        self.env = dict(os.environ, STA_PEER_PORT=str(port))
+
+    @property
+    def url(self) -> str:
+        """The service root, without a trailing slash (as a user would type it)."""
+        return f'http://127.0.0.1:{self.port}/sensorthings/v1.1'
+
+    def start(self) -> 'StaServer':
+        """Install if needed, start with a fresh database and load the data set."""
+        subprocess.run([str(PEERS / 'sta_server.sh'), 'start', *self.load_args], env=self.env,
+                       check=True, stdout=subprocess.DEVNULL, timeout=900)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server this object started."""
+        subprocess.run([str(PEERS / 'sta_server.sh'), 'stop'], env=self.env,
+                       stdout=subprocess.DEVNULL, timeout=60)
+
+
+@pytest.fixture(scope='session')
+def fixtures_dir() -> Path:
+    """The shared fixtures folder (read in place, never copied or edited)."""
+    return FIXTURES
+
+
+@pytest.fixture(scope='session')
+def sta_server() -> str:
+    """The root URL of a real STA server loaded with the default data set (50 Things,
+    200 Datastreams), for the whole session. Tests must not change its data."""
+    server = StaServer(test_port(0)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope='module')
+def sta_server_mutable() -> str:
+    """The root URL of a second real STA server (default data set) that a test module may
+    change; started fresh per module, stopped after it."""
+    server = StaServer(test_port(1)).start()
+    yield server.url
+    server.stop()
+
+
+Handler = Callable[[str, dict], tuple[int, str, bytes]]
+
+
+class CraftedServer:
+    """A real ``http.server`` on 127.0.0.1 answering from a table of handlers.
+
+    ``routes`` maps a path to ``handler(path, query) -> (status, content_type, body)``
+    or to a fixed ``(status, content_type, body)``; other paths answer 404.
+    """
+
+    def __init__(self, port: int):
+        self.routes: dict[str, object] = {}
+        self.requests: list[str] = []
+        routes, requests = self.routes, self.requests
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_GET(self):   # noqa: N802 (http.server's name)
+                requests.append(self.path)
+                parts = urlsplit(self.path)
+                route = routes.get(parts.path)
+                if route is None:
+                    status, ctype, body = 404, 'text/html', b'<html><body>Not found</body></html>'
+                elif callable(route):
+                    status, ctype, body = route(parts.path, parse_qs(parts.query))
+                else:
+                    status, ctype, body = route
+                self.send_response(status)
+                self.send_header('Content-Type', ctype)
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(('127.0.0.1', port), _Handler)
+        self.base = f'http://127.0.0.1:{port}'
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def json(self, path: str, doc, status: int = 200) -> None:
+        """Answer ``path`` with a JSON document."""
+        self.routes[path] = (status, 'application/json', json.dumps(doc).encode('utf-8'))
+
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def crafted_server() -> CraftedServer:
+    """A fresh crafted HTTP server (empty route table) on the crafted-server port."""
+    server = CraftedServer(test_port(2))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
+    return f'http://127.0.0.1:{test_port(3)}/sensorthings/v1.1'
+
+
+def load_recorded(name: str) -> dict:
+    """One recorded response of the real STA server: ``{"request", "status", "body"}``."""
+    path = FIXTURES / 'sta' / 'recorded_django-ogc-sensorthings-1.2.0' / name
+    return json.loads(path.read_text(encoding='utf-8'))
+
+
+def load_json(relative: str) -> Optional[dict]:
+    """A JSON fixture below ``fixtures/sta``."""
+    return json.loads((FIXTURES / 'sta' / relative).read_text(encoding='utf-8'))

@@ -1,0 +1,293 @@
+"""The SensorThings API (STA 1.0/1.1) harvester: walks a service and maps it to records.
+
+Requests, for a server that behaves (and what it falls back to when it does not):
+
+1. the service root (with a trailing slash first, then as given);
+2. pages of ``Things?$top=N&$count=true&$expand=Locations($top=1),
+   Datastreams($top=N)/Observations($orderby=phenomenonTime desc;$top=1;...)``:
+   every Thing with its newest Location, its Datastreams and each one's newest
+   Observation. The first page detects, once, what the server accepts: a smaller
+   ``$top`` (HTTP 422/400 above its cap), ``resultTime`` instead of
+   ``phenomenonTime`` ordering, or no Observations expansion (then one small
+   request per Datastream that needs it);
+3. pages of ``ObservedProperties?$expand=Datastreams($select=id;$top=N)`` and the
+   same for Sensors: which ObservedProperty and Sensor each Datastream has. This
+   inverse direction is used because some servers expand to-one relations of a
+   collection wrongly (every Datastream of a page gets the same one); a Datastream
+   it leaves out is asked for through its navigation link.
+
+Every nextLink (outer and inside expansions) is followed by
+:class:`harvesters.sta_paging.PageWalker`. Any failed request that is not one of
+the optional probes above raises :class:`HarvestError`: nothing partial is returned.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, Optional
+
+from harvesters.base import BaseHarvester, HarvestError, HarvestResult
+from harvesters.sta_mapping import (collection_items, datastream_record, dedupe, entity_sets,
+                                    iot_id, is_service_root, multidatastream_record,
+                                    navigation_link, normalise_root, root_with_slash,
+                                    service_record, thing_record)
+from harvesters.sta_paging import PageWalker, StaHttpError
+
+LOGGER = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 100
+#: statuses after which an optional query form is given up for a simpler one
+PROBE_STATUSES = (400, 404, 405, 422, 500, 501)
+ORDERINGS = ('phenomenonTime', 'resultTime')
+STREAM_SETS = {'Datastreams': False, 'MultiDatastreams': True}   # entity set -> is multi
+_CAP = re.compile(r'(?:less than or equal to|<=|maximum(?: of)?|max(?:imum)?\s*(?:top)?\s*[:=]?)\s*(\d+)',
+                  re.IGNORECASE)
+
+
+class SensorThingsHarvester(BaseHarvester):
+    """Harvests an OGC SensorThings API service root into SERVICE, THING and DATASTREAM records.
+
+    Options: ``page_size`` (first ``$top`` tried, default 100), ``max_pages`` (cap on
+    requests through the pager, default 10000), ``title`` (service title), plus the
+    ``timeout``/``retries`` of :class:`BaseHarvester`.
+    """
+
+    source_type = 'sta'
+
+    @classmethod
+    def normalise_url(cls, url: str) -> str:
+        """The canonical service root: no trailing slash, query or fragment."""
+        return normalise_root(url)
+
+    def harvest(self) -> HarvestResult:
+        """Walk the service; every record it holds now, or HarvestError."""
+        started = self.client.requests
+        walker = PageWalker(self.client, int(self.options.get('max_pages', 10000)))
+        root, root_json = self._service_root(walker)
+        sets = [name for name in STREAM_SETS if name in entity_sets(root_json)] or ['Datastreams']
+        walk = _Walk(walker, root, sets, int(self.options.get('page_size', DEFAULT_PAGE_SIZE)),
+                     self.progress)
+        things = walk.things()
+        jobs = [lambda: walk.newest_observations(things)]
+        jobs += [lambda name=name: walk.related(name, things)
+                 for name in ('ObservedProperties', 'Sensors')]
+        props, sensors = self.client.map(lambda job: job(), jobs)[1:]
+        records = build_records(root, root_json, things, props, sensors,
+                                title=self.options.get('title'))
+        LOGGER.info('%s: %d records in %d requests', root, len(records),
+                    self.client.requests - started)
+        return HarvestResult(records=records, requests=self.client.requests - started,
+                             warnings=list(walker.warnings), complete=walker.complete)
+
+    def _service_root(self, walker: PageWalker) -> tuple[str, dict]:
+        """Find and check the service root; HarvestError if the URL is not one."""
+        root = normalise_root(self.url)
+        if not root.startswith(('http://', 'https://')):
+            raise HarvestError(f'{self.url!r} is not an http(s) URL')
+        problem = ''
+        for candidate in dict.fromkeys((root_with_slash(root), self.url.strip())):
+            try:
+                doc = walker.fetch(candidate)
+            except StaHttpError as err:
+                problem = f'HTTP {err.status}'
+                continue
+            except HarvestError as err:
+                if 'cannot connect' in str(err) or 'no answer' in str(err):
+                    raise
+                problem = 'the answer is not a JSON object'
+                continue
+            if is_service_root(doc):
+                return root, doc
+            problem = 'the JSON lists no Things entity set'
+        raise HarvestError(f'{root}: not a SensorThings API service root ({problem})')
+
+
+class _Walk:
+    """The requests of one harvest, with what the first page taught about the server."""
+
+    def __init__(self, walker: PageWalker, root: str, stream_sets: list[str], page_size: int,
+                 progress: Callable):
+        self.walker = walker
+        self.root = root_with_slash(root)
+        self.stream_sets = stream_sets
+        self.top = max(1, min(page_size, 10000))
+        self.progress = progress
+        self.ordering: Optional[str] = None
+
+    # ---- Things ----------------------------------------------------------------
+    def _things_expand(self, ordering: Optional[str], select: bool) -> str:
+        parts = ['Locations($top=1)']
+        for name in self.stream_sets:
+            if ordering is None:
+                parts.append(f'{name}($top={self.top})')
+                continue
+            options = f'$orderby={ordering} desc;$top=1'
+            if select:
+                options += ';$select=phenomenonTime,resultTime'
+            parts.append(f'{name}($top={self.top})/Observations({options})')
+        return ','.join(parts)
+
+    def things(self) -> list[dict]:
+        """Every Thing with its newest Location and its (Multi)Datastreams, de-duplicated."""
+        first = self._first_things_page()
+        total = first.get('@iot.count') if isinstance(first.get('@iot.count'), int) else None
+        things: list[dict] = []
+        for page in self.walker.pages_from(first, expanded=self.stream_sets):
+            things.extend(page)
+            things = dedupe(things)
+            self.progress(len(things), total, f'{len(things)} Things fetched')
+        self._fill_from_navigation(things)
+        return things
+
+    def _first_things_page(self) -> dict:
+        """The first Things page, trying the richest query form first (detected once)."""
+        variants = [(o, s) for s in (True, False) for o in ORDERINGS] + [(None, False)]
+        last: Optional[StaHttpError] = None
+        for ordering, select in variants:
+            try:
+                doc = self._with_page_size(lambda: self.walker.fetch(
+                    self.root + 'Things', {'$top': str(self.top), '$count': 'true',
+                                           '$expand': self._things_expand(ordering, select)}))
+            except StaHttpError as err:
+                if err.status not in PROBE_STATUSES:
+                    raise
+                LOGGER.info('%sThings: the server refused an $expand form (HTTP %s)',
+                            self.root, err.status)
+                last = err
+                continue
+            self.ordering = ordering
+            return doc
+        try:   # a server without $expand: plain pages, navigation links later
+            return self._with_page_size(lambda: self.walker.fetch(
+                self.root + 'Things', {'$top': str(self.top)}))
+        except StaHttpError as err:
+            raise HarvestError(f'{err} (also {last.status} with $expand)' if last else str(err)) \
+                from None
+
+    def _with_page_size(self, fetch: Callable[[], dict]) -> dict:
+        """Run ``fetch``; lower ``$top`` while the server says it is above its cap."""
+        while True:
+            try:
+                return fetch()
+            except StaHttpError as err:
+                if err.status not in (400, 422) or '$top' not in err.body and 'top' not in err.body:
+                    raise
+                cap = _CAP.search(err.body)
+                new = int(cap.group(1)) if cap and int(cap.group(1)) < self.top else self.top // 2
+                if new < 1 or new >= self.top:
+                    raise
+                LOGGER.info('%s: $top=%d refused, using %d', self.root, self.top, new)
+                self.top = new
+
+    def _fill_from_navigation(self, things: list[dict]) -> None:
+        """Fetch through navigation links what a server left out of the expansion."""
+        def fill(thing: dict) -> None:
+            if not isinstance(thing.get('Locations'), list):
+                link = navigation_link(self.root, thing, 'Locations', 'Things')
+                doc = self.walker.fetch(link, {'$top': '1'})
+                thing['Locations'] = collection_items(doc)
+            for name in self.stream_sets:
+                if not isinstance(thing.get(name), list):
+                    link = navigation_link(self.root, thing, name, 'Things')
+                    thing[name] = dedupe(e for page in self.walker.walk(link, {'$top': str(self.top)})
+                                         for e in page)
+        missing = [t for t in things if not all(isinstance(t.get(k), list)
+                                                for k in ('Locations', *self.stream_sets))]
+        if missing:
+            self.walker.warn(f'{len(missing)} Things without expanded members: '
+                             'fetched through navigation links')
+            self.walker.client.map(fill, missing)
+
+    # ---- newest observation ------------------------------------------------------
+    def newest_observations(self, things: list[dict]) -> None:
+        """Ask for the newest Observation of each stream the Things expansion left without one."""
+        todo = [(name, s) for t in things for name in self.stream_sets for s in t.get(name) or []
+                if not isinstance(s.get('Observations'), list) and not s.get('phenomenonTime')]
+        if not todo:
+            return
+        orderings = list(ORDERINGS)
+
+        def newest(item) -> None:
+            name, stream = item
+            link = navigation_link(self.root, stream, 'Observations', name)
+            while True:
+                try:
+                    doc = self.walker.fetch(link, {'$orderby': f'{orderings[0]} desc', '$top': '1'})
+                except StaHttpError as err:
+                    if err.status in PROBE_STATUSES and len(orderings) > 1:
+                        orderings.pop(0)      # detected on the first stream, then used by all
+                        continue
+                    raise
+                stream['Observations'] = collection_items(doc)
+                return
+        newest(todo[0])
+        self.walker.client.map(newest, todo[1:])
+
+    # ---- ObservedProperties and Sensors ------------------------------------------
+    def related(self, entity_set: str, things: list[dict]) -> dict[tuple[str, str], list[dict]]:
+        """(stream set, stream id) -> its ObservedProperty(ies) or Sensor, through the inverse
+        direction ``<entity_set>?$expand=Datastreams($select=id)``; streams it misses are asked
+        for one by one through their navigation link."""
+        found: dict[tuple[str, str], list[dict]] = {}
+        expand = ','.join(f'{name}($select=id;$top={self.top})' for name in self.stream_sets)
+        try:
+            pages = list(self.walker.walk(self.root + entity_set,
+                                          {'$top': str(self.top), '$expand': expand},
+                                          expanded=self.stream_sets))
+        except StaHttpError as err:
+            if err.status not in PROBE_STATUSES:
+                raise
+            self.walker.warn(f'{entity_set} with $expand refused (HTTP {err.status}): '
+                             'asking each Datastream')
+            pages = []
+        for entity in (e for page in pages for e in page):
+            for name in self.stream_sets:
+                for stream in entity.get(name) or []:
+                    bare = {k: v for k, v in entity.items() if k not in self.stream_sets}
+                    found.setdefault((name, iot_id(stream)), []).append(bare)
+        self._fill_related(entity_set, things, found)
+        return found
+
+    def _fill_related(self, entity_set: str, things: list[dict], found: dict) -> None:
+        target = {'ObservedProperties': {'Datastreams': 'ObservedProperty',
+                                         'MultiDatastreams': 'ObservedProperties'},
+                  'Sensors': {'Datastreams': 'Sensor', 'MultiDatastreams': 'Sensor'}}[entity_set]
+        missing = [(name, s) for t in things for name in self.stream_sets for s in t.get(name) or []
+                   if (name, iot_id(s)) not in found]
+        if not missing:
+            return
+        self.walker.warn(f'{len(missing)} streams not listed under {entity_set}: '
+                         'asked one by one')
+
+        def ask(item) -> None:
+            name, stream = item
+            nav = target[name]
+            link = navigation_link(self.root, stream, nav, name)
+            try:
+                doc = self.walker.fetch(link)
+            except StaHttpError as err:
+                if err.status == 404:     # a stream without one
+                    return
+                raise
+            found[(name, iot_id(stream))] = collection_items(doc) if 'value' in doc else [doc]
+        self.walker.client.map(ask, missing)
+
+
+def build_records(root: str, root_json: dict, things: list[dict], props: dict, sensors: dict,
+                  title: Optional[str] = None) -> list:
+    """All records of a walked service: the service first, then each Thing and its streams,
+    in a stable order (by ``@iot.id``)."""
+    members = []
+    for thing in sorted(things, key=lambda t: str(iot_id(t))):
+        members.append(thing_record(root, thing))
+        for name, multi in STREAM_SETS.items():
+            for stream in sorted(thing.get(name) or [], key=lambda s: str(iot_id(s))):
+                key = (name, iot_id(stream))
+                sensor = (sensors.get(key) or [None])[0]
+                if multi:
+                    members.append(multidatastream_record(root, stream, thing,
+                                                          props.get(key), sensor))
+                else:
+                    members.append(datastream_record(root, stream, thing,
+                                                     (props.get(key) or [None])[0], sensor))
+    return [service_record(root, root_json, members, title=title)] + members
