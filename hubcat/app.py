@@ -24,8 +24,9 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat import web_csw
+    from hubcat import api, web_csw
     app.register_blueprint(web_csw.bp)
+    app.register_blueprint(api.bp)
 
     @app.get('/healthz')
     def healthz():
@@ -43,6 +44,6 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
     @app.get('/')
     def index():
         """Where things are."""
-        return jsonify(name='HubCat', csw='/csw', health='/healthz')
+        return jsonify(name='HubCat', csw='/csw', api='/api/', health='/healthz')
 
     return app

@@ -73,6 +73,10 @@ from hubcat import cli_sources  # noqa: E402  (registers the source, harvest and
 
 cli_sources.register(cli)
 
+from hubcat import cli_ops  # noqa: E402  (registers the scheduler command)
+
+cli_ops.register(cli)
+
 
 def main() -> None:
     """Console-script entry point."""
