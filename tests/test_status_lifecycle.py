@@ -167,9 +167,10 @@ def test_old_observations_make_datastreams_stale(hubcat, sta_server):
 
 
 def test_a_thing_deleted_on_the_server_goes_offline_removed(hubcat, sta_server_mutable):
-    root = sta_server_mutable
+    root = sta_server_mutable          # shared by this module's tests: Things may be gone already
     source = _add_source(hubcat, root, name='mutable', stale_after='1000w')
-    assert _harvest(hubcat, source)['counts']['added'] == RECORDS
+    held = _harvest(hubcat, source)['counts']['added']
+    assert held > 1
     thing = requests.get(f'{root}/Things', params={'$top': '1'}, timeout=30).json()['value'][0]
     resp = requests.delete(f"{root}/Things('{thing['@iot.id']}')", timeout=30)
     assert resp.status_code in (200, 204), resp.text
@@ -183,4 +184,4 @@ def test_a_thing_deleted_on_the_server_goes_offline_removed(hubcat, sta_server_m
     csw.getrecords2(constraints=[fes.And([_eq('hubcat:StatusReason', 'removed'),
                                           _eq('hubcat:EntityType', 'thing')])], maxrecords=10)
     assert [r.title for r in csw.records.values()] == [thing['name']]
-    assert _matches(hubcat, _eq('hubcat:Status', 'online')) == RECORDS - removed
+    assert _matches(hubcat, _eq('hubcat:Status', 'online')) == held - removed
