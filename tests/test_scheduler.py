@@ -209,3 +209,45 @@ def test_two_scheduler_processes_on_one_database_run_one_harvest_at_a_time(
 
 def _utc(value):
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize('no_scheduler', [False, True])
+def test_serve_runs_the_scheduler_unless_told_not_to(sched_config, client, sta_server, tmp_path,
+                                                     no_scheduler):
+    import requests
+    source = _add(client, url=sta_server, type='sta', name='served', schedule='2s',
+                  stale_after='1000w')
+    cfg = tmp_path / 'pycsw.cfg'
+    port = _free_port()
+    cfg.write_text(f'[repository]\ndatabase={sched_config.database_url}\n'
+                   f'[hubcat]\nhost=127.0.0.1\nport={port}\n')
+    log_path = tmp_path / 'serve.log'
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO)] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]))
+    env.pop('HUBCAT_CONFIG', None)
+    args = [sys.executable, '-m', 'hubcat', '--config', str(cfg), 'serve']
+    with open(log_path, 'wb') as log:
+        proc = subprocess.Popen(args + (['--no-scheduler'] if no_scheduler else []),
+                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(REPO))
+    try:
+        poll(lambda: 'HubCat serving' in log_path.read_text(), message='server up')
+        api = f'http://127.0.0.1:{port}/api'
+        assert requests.get(f'{api}/sources/served', timeout=30).json()['schedule'] == 'every:2'
+        if no_scheduler:
+            assert 'scheduler started' not in log_path.read_text()
+        else:
+            poll(lambda: [r for r in requests.get(f'{api}/runs', timeout=30).json()['runs']
+                          if r['trigger'] == 'scheduled' and r['outcome'] == 'success'],
+                 message='a scheduled run in hubcat serve')
+            poll(lambda: 'harvest served: success' in log_path.read_text(),
+                 message='the run logged by hubcat serve')
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
