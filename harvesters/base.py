@@ -62,7 +62,8 @@ class BaseHarvester(abc.ABC):
         self.options = dict(options or {})
         self.client = client or HttpClient(
             timeout=float(self.options.get('timeout', 30)),
-            retries=int(self.options.get('retries', 2)))
+            retries=int(self.options.get('retries', 2)),
+            max_workers=int(self.options.get('max_workers', 4)))
         self.progress = progress or (lambda done, total, message='': None)
 
     @abc.abstractmethod

@@ -243,13 +243,15 @@ def property_keywords(properties) -> list[str]:
     if not isinstance(properties, dict):
         return []
     found = []
-    for key in ('keywords', 'keyword', 'tags'):
+    explicit = ('keywords', 'keyword', 'tags')
+    for key in explicit:
         value = properties.get(key)
         if isinstance(value, str):
             found.extend(value.split(','))
         elif isinstance(value, list):
             found.extend(v for v in value if isinstance(v, str))
-    found.extend(v for v in properties.values() if isinstance(v, str) and len(v) <= 100)
+    found.extend(v for k, v in properties.items()
+                 if k not in explicit and isinstance(v, str) and len(v) <= 100)
     return _unique(found)
 
 
@@ -407,7 +409,9 @@ def datastream_record(root_url: str, datastream: dict, thing: dict,
     :param observed_property: its ObservedProperty (else ``datastream['ObservedProperty']``)
     :param sensor: its Sensor (else ``datastream['Sensor']``)
     """
-    prop = observed_property if observed_property is not None else datastream.get('ObservedProperty')
+    prop = observed_property
+    if prop is None:
+        prop = datastream.get('ObservedProperty')
     props = [prop] if isinstance(prop, dict) else []
     uoms = [datastream.get('unitOfMeasurement')]
     return _stream_record(root_url, datastream, thing, props, uoms, sensor, multi=False)
@@ -451,7 +455,8 @@ def _stream_record(root_url: str, stream: dict, thing: dict, props: list[dict], 
         'sensorEncodingType': [_text(sensor.get('encodingType')) or None],
         'sensorMetadata': [_text(sensor.get('metadata')) or None],
         'observationType': [_text(stream.get('observationType')) or None],
-        'multiObservationDataTypes': [_text(t) for t in stream.get('multiObservationDataTypes') or []],
+        'multiObservationDataTypes': [_text(t) for t in
+                                      stream.get('multiObservationDataTypes') or []],
         'thing': [_text(thing.get('name')) or None],
         'thing/@iot.id': [iot_id(thing)],
     }
@@ -478,7 +483,8 @@ def _stream_record(root_url: str, stream: dict, thing: dict, props: list[dict], 
         observed_properties=_unique(prop_names + prop_defs),
         observed_property_labels=prop_names,
         unit=', '.join(units) if units else None,
-        links=[Link(url=self_link(root, stream, entity_set), protocol=PROTOCOL, name=entity_set[:-1]),
+        links=[Link(url=self_link(root, stream, entity_set), protocol=PROTOCOL,
+                    name=entity_set[:-1]),
                Link(url=navigation_link(root, stream, 'Observations', entity_set),
                     protocol=PROTOCOL, name='Observations')],
         slots=slots,

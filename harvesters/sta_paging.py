@@ -39,6 +39,10 @@ class StaHttpError(HarvestError):
         self.body = body
 
 
+class StaFormatError(HarvestError):
+    """An STA request answered with something that is not a JSON object."""
+
+
 class PageWalker:
     """Fetches STA JSON pages and follows their nextLinks, with a loop guard and a page cap.
 
@@ -67,7 +71,8 @@ class PageWalker:
         """GET one JSON object.
 
         :raises StaHttpError: on an HTTP error status
-        :raises HarvestError: on connection failure, timeout or an answer that is not a JSON object
+        :raises StaFormatError: on an answer that is not a JSON object
+        :raises HarvestError: on connection failure or timeout
         """
         with self._lock:
             self.pages += 1
@@ -78,9 +83,9 @@ class PageWalker:
         try:
             doc = json.loads(resp.content)
         except ValueError:
-            raise HarvestError(f'{_short(resp.url)}: the answer is not JSON') from None
+            raise StaFormatError(f'{_short(resp.url)}: the answer is not JSON') from None
         if not isinstance(doc, dict):
-            raise HarvestError(f'{_short(resp.url)}: the answer is not a JSON object')
+            raise StaFormatError(f'{_short(resp.url)}: the answer is not a JSON object')
         return doc
 
     def admit(self, url: str) -> bool:

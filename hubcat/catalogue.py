@@ -14,7 +14,7 @@ which only an explicit administrator request calls.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Optional
 
@@ -42,10 +42,12 @@ class SyncCounts:
     unchanged: int = 0
     went_offline: int = 0
     came_online: int = 0
+    inserted: list = field(default_factory=list, repr=False)  # identifiers of added objects
 
     def as_dict(self) -> dict:
         """The counts as a plain dict."""
-        return asdict(self)
+        return {'added': self.added, 'updated': self.updated, 'unchanged': self.unchanged,
+                'went_offline': self.went_offline, 'came_online': self.came_online}
 
 
 def utcnow() -> datetime:
@@ -157,6 +159,8 @@ class Catalogue:
                     row['xml'] = self._xml(row, stamp)
                     inserts.append(row)
                     counts.added += is_object
+                    if is_object:
+                        counts.inserted.append(row['identifier'])
                     continue
                 status_changed = (old.hc_status, old.hc_status_reason or '') != \
                     (row['hc_status'], row['hc_status_reason'])

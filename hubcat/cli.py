@@ -69,6 +69,24 @@ def serve(ctx, host, port, no_scheduler):
                   port or int(config.get('hubcat', 'port')), scheduler=not no_scheduler)
 
 
+@cli.command()
+@click.option('--host', default='127.0.0.1', show_default=True)
+@click.option('--port', default=8000, show_default=True, type=int)
+@click.option('--workdir', type=click.Path(file_okay=False),
+              help='where the demo catalogue is written (default: a new temporary folder)')
+@click.pass_context
+def demo(ctx, host, port, workdir):
+    """Start sample STA services, harvest them into a SQLite catalogue, serve /csw."""
+    from hubcat.cli_sources import progress_bar
+    from hubcat.demo import run_demo
+    config = load_config(ctx)
+    try:
+        run_demo(config, host, port, workdir, progress_factory=progress_bar,
+                 echo=lambda text: click.echo(text))
+    except OSError as err:
+        raise click.ClickException(f'cannot start the demo: {err}') from None
+
+
 from hubcat import cli_sources  # noqa: E402  (registers the source, harvest and runs commands)
 
 cli_sources.register(cli)

@@ -6,7 +6,7 @@ import click
 from hubcat.sources import SourceError
 
 
-def _progress_callback(label: str):
+def progress_bar(label: str):
     """A tqdm bar fed by a harvester's progress(done, total, message) calls."""
     from tqdm import tqdm
     bar = tqdm(desc=label, unit=' items', leave=False, dynamic_ncols=True, file=click.get_text_stream('stderr'))
@@ -129,7 +129,7 @@ def register(cli: click.Group) -> None:
                 src = registry.get(key)
             except SourceError as err:
                 raise click.ClickException(str(err)) from None
-            bar, update = (None, None) if no_progress else _progress_callback(src.name)
+            bar, update = (None, None) if no_progress else progress_bar(src.name)
             try:
                 report = run_harvest(config, src.id, trigger='manual', progress=update)
             except SourceBusy as err:

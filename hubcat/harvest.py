@@ -31,7 +31,7 @@ class RunReport:
     requests: int = 0
     duration: float = 0.0
     errors: list[str] = field(default_factory=list)
-    records: list = field(default_factory=list)
+    inserted: list[str] = field(default_factory=list)  # identifiers of records added by this run
 
     def summary(self) -> str:
         """One line: source, outcome, counts, requests, duration."""
@@ -98,7 +98,7 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL
     report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings)
-    report.records = result.records
+    report.inserted = counts.inserted
     return report
 
 

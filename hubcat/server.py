@@ -21,7 +21,7 @@ def make_server(config: Config, host: str, port: int, app=None):
 
 
 def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
-                  on_ready: Optional[callable] = None) -> None:
+                  on_ready: Optional[callable] = None, announce: bool = True) -> None:
     """Serve until SIGINT/SIGTERM; runs the harvest scheduler too unless told not to."""
     server = make_server(config, host, port)
     stop = threading.Event()
@@ -39,7 +39,8 @@ def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
         server.close()
 
     signal.signal(signal.SIGTERM, shutdown)
-    print(f'HubCat serving http://{host}:{server.effective_port}/csw  (Ctrl-C stops)', flush=True)
+    if announce:
+        print(f'HubCat serving http://{host}:{server.effective_port}/csw  (Ctrl-C stops)', flush=True)
     if on_ready:
         on_ready(server)
     try:

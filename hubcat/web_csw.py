@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from hubcat.csw import WRITE_OPERATIONS, authorised, parse_request, refuse_write, run_pycsw
+from hubcat.csw_harvest import harvest_hook
 
 bp = Blueprint('csw', __name__)
 
 #: hooks that may answer a request before pycsw: f(config, CswRequest, flask request) -> tuple|None
-REQUEST_HOOKS: list = []
+REQUEST_HOOKS: list = [harvest_hook]
 
 
 @bp.route('/csw', methods=['GET', 'POST'])

@@ -1,10 +1,11 @@
 """Shared pytest fixtures: catalogue databases (SQLite always, PostgreSQL when
 ``HUBCAT_TEST_DATABASE_URL`` is set), configs, live HTTP servers on 127.0.0.1,
-paths to the shared fixtures, real peer servers and tiny crafted servers.
+paths to the shared real-world fixtures, real peer STA servers and tiny crafted
+HTTP servers.
 
-Ports: ``HUBCAT_TEST_STA_PORT`` (default 8191) is the session STA server; tests
-that need their own STA server or a crafted HTTP server take the next ports
-(see :func:`test_port`).
+STA ports: ``HUBCAT_TEST_STA_PORT`` (default 8191) is the session STA server;
+tests that need their own STA server or a crafted HTTP server take the next
+ports (see :func:`test_port`).
 """
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def live_app():
         server.close()
 
 
-
+# ---- SensorThings API: real peer servers, crafted servers, fixture files -----------------
 def test_port(offset: int = 0) -> int:
     """The test port ``HUBCAT_TEST_STA_PORT + offset`` (default base 8191).
 

@@ -22,6 +22,8 @@ from profiles.hubcat.rows import RowView
 
 LOGGER = logging.getLogger(__name__)
 HUBCAT_NS = 'urn:hubcat:def:csw'
+STA_RESOURCE_TYPES = ('http://www.opengis.net/doc/IS/sensorthings/1.1',
+                      'http://www.opengis.net/doc/IS/sensorthings/1.0')
 
 
 class SensorEbRIM(_profile.Profile):
@@ -48,6 +50,9 @@ class SensorEbRIM(_profile.Profile):
         if 'DescribeRecord' in model['operations']:
             model['operations']['DescribeRecord']['parameters']['typeName']['values'].append(
                 'rim:Association')
+        if 'Harvest' in model['operations']:  # HubCat's own harvesters (hubcat/csw_harvest.py)
+            model['operations']['Harvest']['parameters']['ResourceType']['values'].extend(
+                STA_RESOURCE_TYPES)
         model['typenames']['rim:Association'] = {
             'outputschema': ebrim.RIM,
             'queryables': {'SupportedAssociationQueryables': as_pycsw(ASSOCIATION_QUERYABLES)},
