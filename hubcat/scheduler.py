@@ -97,6 +97,8 @@ class HubCatScheduler:
         self.config = config
         options = config.scheduler_options()
         self.reconcile_interval = options['reconcile_interval']
+        self.job_defaults = {'coalesce': True, 'max_instances': 1,
+                             'misfire_grace_time': options['misfire_grace_time']}
         engine = get_engine(config.database_url)
         self._sync_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
@@ -104,8 +106,7 @@ class HubCatScheduler:
                        'internal': MemoryJobStore()},
             executors={'default': ThreadPoolExecutor(options['max_workers']),
                        'internal': ThreadPoolExecutor(1)},
-            job_defaults={'coalesce': True, 'max_instances': 1,
-                          'misfire_grace_time': options['misfire_grace_time']},
+            job_defaults=self.job_defaults,
             timezone=timezone.utc)
 
     # ---- life cycle ----------------------------------------------------------------
@@ -171,6 +172,9 @@ class HubCatScheduler:
                     continue
                 job = have.get(source_id)
                 if job is not None and str(job.trigger) == str(trigger):
+                    if self._settings_differ(job):   # e.g. misfire_grace_time changed in config
+                        self.scheduler.modify_job(job.id, jobstore='default', **self.job_defaults)
+                        done['changed'].append(source_id)
                     continue
                 self.scheduler.add_job(JOB_FUNCTION, trigger, args=[source_id],
                                        id=job_id(source_id), name=f'harvest {source.name}',
@@ -185,6 +189,10 @@ class HubCatScheduler:
         if any(done.values()):
             LOGGER.info('schedule sync: %s', ', '.join(f'{k} {v}' for k, v in done.items() if v))
         return done
+
+
+    def _settings_differ(self, job) -> bool:
+        return any(getattr(job, key) != value for key, value in self.job_defaults.items())
 
 
 def configure_run_logging() -> None:

@@ -56,6 +56,10 @@ class TcpProxy:
         """Stop listening and cut every open connection."""
         sock, self._sock = self._sock, None
         if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)   # wakes the accept() blocked in its thread
+            except OSError:
+                pass
             sock.close()
         with self._lock:
             conns, self._conns = self._conns, []
@@ -126,6 +130,10 @@ class HangingServer:
 
     def close(self) -> None:
         """Stop accepting and drop every held connection."""
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._sock.close()
         for conn in self._held:
             conn.close()

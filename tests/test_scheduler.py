@@ -251,3 +251,31 @@ def test_serve_runs_the_scheduler_unless_told_not_to(sched_config, client, sta_s
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+
+
+def test_missed_runs_run_once_after_a_restart(sched_config, client, schedulers, closed_port_url):
+    """Five hourly ticks missed while no scheduler ran: one catch-up run, not five."""
+    import time
+    from datetime import datetime, timedelta
+
+    from apscheduler.util import datetime_to_utc_timestamp
+    source = _add(client, url=closed_port_url, type='sta', name='missed', schedule='1h',
+                  options={'retries': 0})
+    schedulers(sched_config).shutdown(wait=True)
+    # as if the scheduler had been down for four and a half hours
+    engine = get_engine(sched_config.database_url)
+    table = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
+    state = _stored_jobs(sched_config.database_url)[job_id(source['id'])]
+    state['next_run_time'] = datetime.now(timezone.utc) - timedelta(hours=4, minutes=30)
+    with engine.begin() as conn:
+        conn.execute(table.update().where(table.c.id == job_id(source['id'])).values(
+            next_run_time=datetime_to_utc_timestamp(state['next_run_time']),
+            job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
+
+    # all five ticks are within the grace time: without coalescing, each would run
+    schedulers(make_config(sched_config.database_url, **{'hubcat:scheduler': {
+        'reconcile_interval': '1s', 'misfire_grace_time': '10h'}}))
+    poll(lambda: [r for r in _runs(client, source) if r['ended']], message='the catch-up run')
+    time.sleep(3)   # a failing harvest takes milliseconds: any further catch-up would be here
+    runs = _runs(client, source)
+    assert [(r['trigger'], r['outcome']) for r in runs] == [('scheduled', 'failed')]
