@@ -73,7 +73,7 @@ def floor(root: str, page_set: str) -> tuple[float, int]:
         session.get(root + '/', timeout=120).json()
         count += 1
         count += bare_walk(session, f'{root}/Things', {
-            '$top': '100', '$count': 'true', '$expand': 'Locations($top=1),Datastreams($top=100)'
+            '$top': '100', '$count': 'true', '$expand': 'Locations($top=1),Datastreams'
             '/Observations($orderby=resultTime desc;$top=1)'}, ('Datastreams',))
         for entity_set in ('ObservedProperties', 'Sensors'):
             count += bare_walk(session, f'{root}/{entity_set}', {

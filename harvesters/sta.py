@@ -4,7 +4,7 @@ Requests, for a server that behaves (and what it falls back to when it does not)
 
 1. the service root (with a trailing slash first, then as given);
 2. pages of ``Things?$top=N&$count=true&$expand=Locations($top=1),
-   Datastreams($top=N)/Observations($orderby=phenomenonTime desc;$top=1;...)``:
+   Datastreams/Observations($orderby=phenomenonTime desc;$top=1)``:
    every Thing with its newest Location, its Datastreams and each one's newest
    Observation. The first page detects, once, what the server accepts: a smaller
    ``$top`` (HTTP 422/400 above its cap), ``resultTime`` instead of
@@ -119,7 +119,6 @@ class _Walk:
         self.stream_sets = stream_sets
         self.top = max(1, min(page_size, 10000))
         self.progress = progress
-        self.ordering: Optional[str] = None
         self.select_ids = select_ids
         self.workers = workers
 
@@ -131,11 +130,18 @@ class _Walk:
         return self.walker.client.map(func, items)
 
     # ---- Things ----------------------------------------------------------------
-    def _things_expand(self, ordering: Optional[str]) -> str:
+    def _things_expand(self, ordering: Optional[str], nested: bool) -> str:
+        """The Things ``$expand``: the path form ``Datastreams/Observations(...)`` (STA 1.0
+        and 1.1) or the nested form ``Datastreams($top=N;$expand=Observations(...))`` (1.1)."""
         parts = ['Locations($top=1)']
         for name in self.stream_sets:
-            newest = f'/Observations($orderby={ordering} desc;$top=1)' if ordering else ''
-            parts.append(f'{name}($top={self.top}){newest}')
+            newest = f'Observations($orderby={ordering} desc;$top=1)' if ordering else ''
+            if not newest:
+                parts.append(f'{name}($top={self.top})')
+            elif nested:
+                parts.append(f'{name}($top={self.top};$expand={newest})')
+            else:
+                parts.append(f'{name}/{newest}')
         return ','.join(parts)
 
     def things(self, first: dict) -> list[dict]:
@@ -143,9 +149,12 @@ class _Walk:
         (Multi)Datastreams, de-duplicated."""
         total = first.get('@iot.count') if isinstance(first.get('@iot.count'), int) else None
         things: list[dict] = []
+        seen: set = set()
         for page in self.walker.pages_from(first, expanded=self.stream_sets):
-            things.extend(page)
-            things = dedupe(things)
+            for thing in page:        # a Thing repeated on the next page is kept once
+                if iot_id(thing) not in seen:
+                    seen.add(iot_id(thing))
+                    things.append(thing)
             self.progress(len(things), total, f'{len(things)} Things fetched')
         self._fill_from_navigation(things)
         return things
@@ -153,11 +162,12 @@ class _Walk:
     def first_things_page(self) -> dict:
         """The first Things page, trying the richest query form first (detected once)."""
         last: Optional[StaHttpError] = None
-        for ordering in (*ORDERINGS, None):
+        variants = [(o, nested) for nested in (False, True) for o in ORDERINGS] + [(None, False)]
+        for ordering, nested in variants:
             try:
                 doc = self._with_page_size(lambda: self.walker.fetch(
                     self.root + 'Things', {'$top': str(self.top), '$count': 'true',
-                                           '$expand': self._things_expand(ordering)}))
+                                           '$expand': self._things_expand(ordering, nested)}))
             except StaHttpError as err:
                 if err.status not in PROBE_STATUSES:
                     raise
@@ -165,7 +175,6 @@ class _Walk:
                             self.root, err.status)
                 last = err
                 continue
-            self.ordering = ordering
             return doc
         try:   # a server without $expand: plain pages, navigation links later
             return self._with_page_size(lambda: self.walker.fetch(
@@ -175,16 +184,15 @@ class _Walk:
                 from None
 
     def _with_page_size(self, fetch: Callable[[], dict]) -> dict:
-        """Run ``fetch``; lower ``$top`` while the server says it is above its cap."""
+        """Run ``fetch``; lower ``$top`` to the cap the server names when it refuses one
+        (HTTP 400/422 saying e.g. "less than or equal to 100")."""
         while True:
             try:
                 return fetch()
             except StaHttpError as err:
-                if err.status not in (400, 422) or 'top' not in err.body.lower():
-                    raise
-                cap = _CAP.search(err.body)
-                new = int(cap.group(1)) if cap and int(cap.group(1)) < self.top else self.top // 2
-                if new < 1 or new >= self.top:
+                cap = _CAP.search(err.body) if err.status in (400, 422) else None
+                new = int(cap.group(1)) if cap and 'top' in err.body.lower() else 0
+                if not 1 <= new < self.top:
                     raise
                 LOGGER.info('%s: $top=%d refused, using %d', self.root, self.top, new)
                 self.top = new
@@ -251,8 +259,8 @@ class _Walk:
             return found
         for page in self.walker.pages_from(first, expanded=self.stream_sets):
             for entity in page:
-                bare = {k: v for k, v in entity.items() if k not in self.stream_sets
-                        and not k.startswith(tuple(self.stream_sets))}
+                bare = {k: v for k, v in entity.items()
+                        if not k.startswith(tuple(self.stream_sets))}
                 for name in self.stream_sets:
                     for stream in entity.get(name) or []:
                         found.setdefault((name, iot_id(stream)), []).append(bare)

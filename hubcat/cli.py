@@ -91,6 +91,10 @@ from hubcat import cli_sources  # noqa: E402  (registers the source, harvest and
 
 cli_sources.register(cli)
 
+from hubcat.cli_peers import peer  # noqa: E402
+
+cli.add_command(peer)
+
 from hubcat import cli_ops  # noqa: E402  (registers the scheduler command)
 
 cli_ops.register(cli)

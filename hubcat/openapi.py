@@ -1,4 +1,5 @@
-"""The OpenAPI 3.0 description of the admin JSON API (:mod:`hubcat.api`), written by hand.
+"""The OpenAPI 3.0 description of the JSON API under ``/api``, written by hand: the admin
+routes of :mod:`hubcat.api` and the federation routes of :mod:`hubcat.web_federation_api`.
 
 ``tests/test_api.py`` checks that it is a valid OpenAPI document and that its
 paths and methods are exactly the API's routes.
@@ -125,6 +126,39 @@ SCHEMAS = {
             'last_success': _NULLABLE_TIME,
         }, **_STATUS_COUNTS),
     },
+    'Peer': {
+        'type': 'object',
+        'properties': {
+            'name': {'type': 'string'},
+            'url': {'type': 'string', 'format': 'uri', 'description': 'the peer CSW endpoint'},
+            'timeout': {'type': 'number', 'description': 'seconds the federated search waits'},
+            'origin': {'type': 'string', 'enum': ['config', 'database', 'local']},
+        },
+    },
+    'PeerInput': {
+        'type': 'object', 'required': ['url'],
+        'properties': {'url': {'type': 'string', 'format': 'uri'}, 'name': {'type': 'string'},
+                       'timeout': {'type': 'number'}},
+    },
+    'SearchResult': {
+        'type': 'object',
+        'properties': {
+            'matched': {'type': 'integer'},
+            'returned': {'type': 'integer'},
+            'duplicates': {'type': 'integer'},
+            'error': {'type': 'string', 'description': 'present when no peer is configured'},
+            'records': {'type': 'array', 'items': {'type': 'object', 'properties': {
+                'identifier': {'type': 'string'}, 'title': {'type': 'string', 'nullable': True},
+                'type': {'type': 'string', 'nullable': True},
+                'bbox': {'type': 'array', 'items': {'type': 'number'}, 'nullable': True},
+                'peer': {'type': 'string'}}}},
+            'peers': {'type': 'array', 'items': {'type': 'object', 'properties': {
+                'name': {'type': 'string'}, 'url': {'type': 'string'},
+                'status': {'type': 'string'}, 'reason': {'type': 'string', 'nullable': True},
+                'matched': {'type': 'integer', 'nullable': True},
+                'fetched': {'type': 'integer'}, 'elapsed': {'type': 'number'}}}},
+        },
+    },
     'Status': {
         'type': 'object',
         'properties': dict(_STATUS_COUNTS, sources={'type': 'array',
@@ -205,6 +239,50 @@ PATHS = {
         'responses': {'200': _json({'type': 'object', 'properties': {
             'runs': {'type': 'array', 'items': _ref('Run')}}}, 'the runs'),
             '400': _error('bad limit'), '404': _error('no such source')}}},
+    '/peers': {
+        'get': {'summary': 'Peer catalogues of the federated search', 'operationId': 'listPeers',
+                'responses': {'200': _json({'type': 'object', 'properties': {
+                    'peers': {'type': 'array', 'items': _ref('Peer')}}}, 'the peers'),
+                    '500': _error('the configured peers are malformed')}},
+        'post': {'summary': 'Add a peer catalogue', 'operationId': 'addPeer',
+                 'security': _SECURED,
+                 'requestBody': {'required': True, 'content': {
+                     'application/json': {'schema': _ref('PeerInput')}}},
+                 'responses': dict({'201': _json({'type': 'object', 'properties': {
+                     'peer': _ref('Peer'), 'warnings': {'type': 'array',
+                                                        'items': {'type': 'string'}}}},
+                     'added'),
+                     '400': _error('bad input'),
+                     '409': _error('name taken')}, **_WRITE_ERRORS)},
+    },
+    '/peers/{name}': {
+        'parameters': [{'name': 'name', 'in': 'path', 'required': True,
+                        'schema': {'type': 'string'}}],
+        'delete': {'summary': 'Remove a peer added at run time', 'operationId': 'removePeer',
+                   'security': _SECURED,
+                   'responses': dict({'200': _json({'type': 'object', 'properties': {
+                       'removed': _ref('Peer')}}, 'removed'),
+                       '404': _error('no such peer'),
+                       '409': _error('the peer is set in the configuration file')},
+                       **_WRITE_ERRORS)},
+    },
+    '/search': {'get': {
+        'summary': 'Federated search over the peer catalogues, as JSON',
+        'operationId': 'search',
+        'parameters': [
+            {'name': 'q', 'in': 'query', 'required': False, 'schema': {'type': 'string'},
+             'description': 'full-text words'},
+            {'name': 'bbox', 'in': 'query', 'required': False, 'schema': {'type': 'string'},
+             'description': 'minx,miny,maxx,maxy (lon/lat)'},
+            {'name': 'type', 'in': 'query', 'required': False, 'schema': {'type': 'string'}},
+            {'name': 'status', 'in': 'query', 'required': False,
+             'schema': {'type': 'string', 'example': 'online'}},
+            {'name': 'limit', 'in': 'query', 'required': False,
+             'schema': {'type': 'integer', 'minimum': 1, 'maximum': 100, 'default': 10}}],
+        'responses': {'200': _json(_ref('SearchResult'), 'merged results and each peer\'s answer'),
+                      '400': _error('bad q, bbox, type, status or limit'),
+                      '500': _error('the configured peers are malformed'),
+                      '502': _json(_ref('SearchResult'), 'no peer answered')}}},
     '/status': {'get': {
         'summary': 'Records online and offline, in total and per source and reason',
         'operationId': 'status',
@@ -219,9 +297,10 @@ def openapi_document(server_url: str = '/api') -> dict:
     """
     return {
         'openapi': '3.0.3',
-        'info': {'title': 'HubCat admin API', 'version': __version__,
+        'info': {'title': 'HubCat JSON API', 'version': __version__,
                  'description': 'Sources, harvests, run history and online/offline status of '
-                                'the HubCat sensor catalogue. Reads are open; writes need '
+                                'the HubCat sensor catalogue, its peer catalogues and '
+                                'federated search. Reads are open; writes need '
                                 'Authorization: Bearer <admin token>. Errors are '
                                 '{"error": "...", "status": N}.'},
         'servers': [{'url': server_url}],

@@ -12,12 +12,19 @@ LOGGER = logging.getLogger(__name__)
 
 
 def make_server(config: Config, host: str, port: int, app=None):
-    """A waitress server for the HubCat app (``server.run()`` serves, ``server.close()`` stops)."""
+    """A waitress server for the HubCat app (``server.run()`` serves, :func:`stop_server` stops)."""
     from waitress.server import create_server
 
     from hubcat.app import create_app
     return create_server(app or create_app(config), host=host, port=port, threads=8,
                          ident='HubCat')
+
+
+def stop_server(server) -> None:
+    """Stop a waitress server: finish its worker threads first, then close every socket."""
+    from waitress import wasyncore
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+    wasyncore.close_all(server._map)
 
 
 def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
@@ -36,7 +43,7 @@ def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
 
     def shutdown(*_args):
         stop.set()
-        server.close()
+        stop_server(server)
 
     signal.signal(signal.SIGTERM, shutdown)
     if announce:
@@ -48,6 +55,6 @@ def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        stop_server(server)
         if sched is not None:
             sched.shutdown(wait=False)

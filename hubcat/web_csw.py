@@ -5,11 +5,13 @@ from flask import Blueprint, Response, current_app, request
 
 from hubcat.csw import WRITE_OPERATIONS, authorised, parse_request, refuse_write, run_pycsw
 from hubcat.csw_harvest import harvest_hook
+from hubcat.web_federation import csw_distributed_hook
 
 bp = Blueprint('csw', __name__)
 
 #: hooks that may answer a request before pycsw: f(config, CswRequest, flask request) -> tuple|None
-REQUEST_HOOKS: list = [harvest_hook]
+#: (csw_distributed_hook: GetRecords with DistributedSearch hopCount > 1 -> federated search)
+REQUEST_HOOKS: list = [harvest_hook, csw_distributed_hook]
 
 
 @bp.route('/csw', methods=['GET', 'POST'])

@@ -100,7 +100,8 @@ class LiveServer:
 
     def close(self):
         """Stop serving."""
-        self.server.close()
+        from hubcat.server import stop_server
+        stop_server(self.server)
         self.thread.join(timeout=5)
 
 

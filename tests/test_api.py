@@ -231,7 +231,7 @@ def test_openapi_document_is_valid_and_matches_the_routes(app, client):
                   for path, item in doc['paths'].items()
                   for method in item if method != 'parameters'}
     served = {(rule.rule[len('/api'):], method)
-              for rule in app.url_map.iter_rules() if rule.endpoint.startswith('api.')
+              for rule in app.url_map.iter_rules() if rule.rule.startswith('/api/')
               for method in rule.methods - {'HEAD', 'OPTIONS'}}
     assert documented == served
     for path, item in doc['paths'].items():
@@ -240,3 +240,10 @@ def test_openapi_document_is_valid_and_matches_the_routes(app, client):
                 assert op['security'] == [{'adminToken': []}], (path, method)
                 assert {'401', '403'} <= set(op['responses'])
     assert set(client.get('/api/').json) == {'sources', 'runs', 'status', 'openapi'}
+
+
+def test_federation_routes_share_the_error_shape(client):
+    _assert_error(client.post('/api/peers', json={'url': 'http://peer.example.org/csw'}), 401)
+    _assert_error(client.delete('/api/peers/nobody', headers=AUTH), 404)
+    _assert_error(client.get('/api/search?limit=1000'), 400)
+    _assert_error(client.put('/api/peers', headers=AUTH), 405)

@@ -1,0 +1,92 @@
+"""The federating CSW endpoint ``/federated/csw`` (a Flask blueprint) and the /csw hook.
+
+The application keeps its :class:`hubcat.config.Config` in ``app.config['HUBCAT']``.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, current_app, request
+
+from hubcat.csw_request import CswError, parse_request
+from hubcat.federation import SeenRequests, distributed_search
+from hubcat.federation_service import XML, answer, local_peer
+from hubcat.federation_xml import PEERS_HEADER, getrecords_response, peer_status_header
+from hubcat.ows import exception_report
+from hubcat.peer_client import http_transport
+from hubcat.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
+
+LOGGER = logging.getLogger(__name__)
+
+bp = Blueprint('federation', __name__)
+
+#: path of the local catalogue's CSW endpoint (main's ``hubcat.web_csw``)
+LOCAL_CSW_PATH = '/csw'
+
+
+def app_transport(app: Flask):
+    """A transport that calls peers of origin ``local`` in-process through ``app``
+    (no socket, no deadlock on a single-threaded server) and the others over HTTP."""
+
+    def send(peer: Peer, kind: str, payload, headers: dict, timeout: float) -> tuple:
+        if peer.origin != LOCAL:
+            return http_transport(peer, kind, payload, headers, timeout)
+        with app.test_client() as client:
+            if kind == 'xml':
+                resp = client.post(LOCAL_CSW_PATH, data=payload, headers=headers,
+                                   content_type='application/xml')
+            else:
+                resp = client.get(LOCAL_CSW_PATH, query_string=payload, headers=headers)
+            return resp.status_code, resp.content_type or '', resp.get_data()
+
+    return send
+
+
+def seen_requests() -> SeenRequests:
+    """This application's cache of request ids (one per app, so two apps in one
+    process behave like two catalogues)."""
+    return current_app.extensions.setdefault('hubcat_seen_requests', SeenRequests())
+
+
+@bp.route('/federated/csw', methods=['GET', 'POST'])
+def federated_csw():
+    """Answer a CSW request by asking every peer at once and merging their answers."""
+    config = current_app.config['HUBCAT']
+    app = current_app._get_current_object()
+    body = request.get_data() if request.method == 'POST' else b''
+    local = local_peer(config, request.host_url.rstrip('/') + LOCAL_CSW_PATH)
+    status, ctype, content, headers = answer(
+        config, request.method, request.args, body, request.headers, request.base_url,
+        local, app_transport(app), seen_requests())
+    return Response(content, status=status, content_type=ctype, headers=headers)
+
+
+def csw_distributed_hook(config, _csw_request, flask_request):
+    """A ``hubcat.web_csw.REQUEST_HOOKS`` hook: CSW DistributedSearch at the local /csw.
+
+    Returns None (pycsw answers alone) unless the request is a GetRecords with
+    DistributedSearch hopCount > 1 whose request id is new; then the peers and
+    the local holdings (asked in-process without DistributedSearch) are
+    searched at once with hopCount - 1 and the same request id, and the merged
+    answer is returned as ``(status, content_type, body, headers)``.
+    """
+    body = flask_request.get_data() if flask_request.method == 'POST' else b''
+    try:
+        req = parse_request(flask_request.method, flask_request.args, body)
+    except CswError:
+        return None  # pycsw reports its own errors
+    if req.operation != 'GetRecords' or req.hop_count is None or req.hop_count <= 1:
+        return None
+    try:
+        peers = list_peers(config)
+        local = Peer('local', flask_request.base_url, default_timeout(config), LOCAL)
+    except PeerError as err:
+        return 500, XML, exception_report('NoApplicableCode', 'peers', str(err), req.version), {}
+    app = current_app._get_current_object()
+    result = distributed_search(req, peers, local, app_transport(app),
+                                seen_requests())
+    if result is None:
+        return None
+    merged, answers, chosen = result
+    body = getrecords_response(req, merged, answers, chosen.request_id, chosen.note)
+    return 200, XML, body, {PEERS_HEADER: peer_status_header(answers)}

@@ -1,0 +1,128 @@
+"""JSON routes of the federation: ``/api/search`` and ``/api/peers`` (a Flask blueprint ``bp``).
+
+Writes (POST /api/peers, DELETE /api/peers/<name>) need
+``Authorization: Bearer <token>`` with ``Config.admin_token``; with no token
+configured every write is refused (403).  Errors are JSON ``{"error": ...}``
+with a status code: 400 bad input, 401 no/wrong token, 403 writes disabled,
+404 unknown peer, 409 name taken or peer set in the configuration file.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+
+from hubcat.csw_request import parse_xml
+from hubcat.federation import federate
+from hubcat.federation_service import local_peer
+from hubcat.peer_client import OK
+from hubcat.peers import (PeerConflict, PeerError, PeerNotFound, add_peer, list_peers,
+                          remove_peer)
+from hubcat.record_values import bbox_of, value_of
+from hubcat.search_query import SearchError, build_getrecords, parse_bbox, parse_limit
+from hubcat.web_federation import LOCAL_CSW_PATH, app_transport, seen_requests
+
+LOGGER = logging.getLogger(__name__)
+
+bp = Blueprint('federation_api', __name__)
+
+
+def _error(status: int, message: str):
+    return jsonify(error=message, status=status), status
+
+
+def _refusal():
+    """None if the request carries the admin token, else the JSON error to answer."""
+    token = current_app.config['HUBCAT'].admin_token
+    if not token:
+        return _error(403, 'writes are disabled: no admin token is configured')
+    given = request.headers.get('Authorization', '')
+    if not given.startswith('Bearer '):
+        return _error(401, 'missing "Authorization: Bearer <token>" header')
+    if not hmac.compare_digest(given[len('Bearer '):].strip().encode(), token.encode()):
+        return _error(401, 'wrong admin token')
+    return None
+
+
+@bp.get('/api/peers')
+def peers_list():
+    """Every peer: name, url, timeout, origin (config or database)."""
+    try:
+        peers = list_peers(current_app.config['HUBCAT'])
+    except PeerError as err:
+        return _error(500, f'peer configuration is wrong: {err}')
+    return jsonify(peers=[p.as_dict() for p in peers])
+
+
+@bp.post('/api/peers')
+def peers_add():
+    """Add a peer from JSON ``{"url": ..., "name": ..., "timeout": ...}`` (admin)."""
+    refused = _refusal()
+    if refused:
+        return refused
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not data.get('url'):
+        return _error(400, 'expected a JSON object with at least "url"')
+    try:
+        peer, warnings = add_peer(current_app.config['HUBCAT'], data['url'], data.get('name'),
+                                  data.get('timeout'))
+    except PeerConflict as err:
+        return _error(409, str(err))
+    except PeerError as err:
+        return _error(400, str(err))
+    return jsonify(peer=peer.as_dict(), warnings=warnings), 201
+
+
+@bp.delete('/api/peers/<name>')
+def peers_remove(name: str):
+    """Remove a run-time peer (admin)."""
+    refused = _refusal()
+    if refused:
+        return refused
+    try:
+        peer = remove_peer(current_app.config['HUBCAT'], name)
+    except PeerNotFound as err:
+        return _error(404, str(err))
+    except PeerConflict as err:
+        return _error(409, str(err))
+    return jsonify(removed=peer.as_dict())
+
+
+@bp.get('/api/search')
+def search():
+    """Federated search as JSON: ``?q=&bbox=&type=&status=&limit=``.
+
+    Answers ``{matched, returned, duplicates, records: [{identifier, title,
+    type, bbox, peer}], peers: [{name, url, status, reason, matched, returned,
+    elapsed}]}``; 502 when no peer answered.
+    """
+    config = current_app.config['HUBCAT']
+    args = request.args
+    try:
+        bbox = parse_bbox(args['bbox']) if args.get('bbox') else None
+        xml = build_getrecords(args.get('q', ''), bbox, args.get('type', ''),
+                               args.get('status', ''), parse_limit(args.get('limit')))
+        peers = list_peers(config)
+    except SearchError as err:
+        return _error(400, str(err))
+    except PeerError as err:
+        return _error(500, f'peer configuration is wrong: {err}')
+    local = local_peer(config, request.host_url.rstrip('/') + LOCAL_CSW_PATH)
+    app = current_app._get_current_object()
+    merged, answers, _ = federate(parse_xml(xml), peers, local, app_transport(app),
+                                  seen_requests())
+    body = {
+        'matched': merged.matched, 'returned': merged.returned,
+        'duplicates': merged.duplicates,
+        'records': [{'identifier': r.identifier,
+                     'title': value_of(r.element, 'title'),
+                     'type': value_of(r.element, 'type'),
+                     'bbox': bbox_of(r.element),
+                     'peer': r.peer} for r in merged.records],
+        'peers': [a.summary() for a in answers],
+    }
+    status = 502 if answers and not any(a.status == OK for a in answers) else 200
+    if not answers:
+        body['error'] = 'no peers are configured'
+    return jsonify(body), status
