@@ -24,10 +24,11 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat import web_csw, web_federation, web_federation_api
+    from hubcat import api, web_csw, web_federation, web_federation_api
     app.register_blueprint(web_csw.bp)
     app.register_blueprint(web_federation.bp)
     app.register_blueprint(web_federation_api.bp)
+    app.register_blueprint(api.bp)
 
     @app.get('/healthz')
     def healthz():
@@ -45,7 +46,7 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
     @app.get('/')
     def index():
         """Where things are."""
-        return jsonify(name='HubCat', csw='/csw', federated_csw='/federated/csw',
+        return jsonify(name='HubCat', csw='/csw', federated_csw='/federated/csw', api='/api/',
                        search='/api/search', peers='/api/peers', health='/healthz')
 
     return app

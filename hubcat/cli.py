@@ -95,6 +95,10 @@ from hubcat.cli_peers import peer  # noqa: E402
 
 cli.add_command(peer)
 
+from hubcat import cli_ops  # noqa: E402  (registers the scheduler command)
+
+cli_ops.register(cli)
+
 
 def main() -> None:
     """Console-script entry point: unexpected failures end as one line (traceback with -v)."""

@@ -1,7 +1,8 @@
 """The one place HubCat reads configuration from.
 
 Configuration is ``pycsw.cfg`` (INI): pycsw's own sections plus HubCat's
-``[hubcat]``, ``[hubcat:harvest]`` and ``[hubcat:federation]`` sections.  The
+``[hubcat]``, ``[hubcat:harvest]``, ``[hubcat:scheduler]`` and ``[hubcat:federation]``
+sections.  The
 file is ``$HUBCAT_CONFIG`` if set, else ``./pycsw.cfg`` if it exists, else the
 built-in defaults below.  ``HUBCAT_DATABASE_URL`` overrides ``[repository]
 database``; ``HUBCAT_ADMIN_TOKEN`` overrides ``[hubcat] admin_token``.
@@ -72,6 +73,11 @@ DEFAULTS = {
         'retries': '2',
         'max_workers': '4',
         'stale_after': '24h',
+    },
+    'hubcat:scheduler': {
+        'reconcile_interval': '30s',
+        'max_workers': '10',
+        'misfire_grace_time': '1h',
     },
     'hubcat:federation': {
         'include_local': 'false',
@@ -165,6 +171,17 @@ class Config:
             'retries': int(opts.get('retries', 2)),
             'max_workers': int(opts.get('max_workers', 4)),
             'stale_after': parse_duration(opts.get('stale_after', '24h')),
+        }
+
+    def scheduler_options(self) -> dict:
+        """Scheduler settings: reconcile_interval and misfire_grace_time (seconds; the grace
+        time is None when set to 'none', i.e. a missed run always runs once), max_workers."""
+        opts = self.section('hubcat:scheduler')
+        grace = str(opts.get('misfire_grace_time', '1h')).strip().lower()
+        return {
+            'reconcile_interval': parse_duration(opts.get('reconcile_interval', '30s')),
+            'max_workers': int(opts.get('max_workers', 10)),
+            'misfire_grace_time': None if grace in ('none', '') else parse_duration(grace),
         }
 
     def pycsw_config(self, url: str) -> configparser.ConfigParser:

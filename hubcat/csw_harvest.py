@@ -113,6 +113,9 @@ def _harvest(config: Config, url: str, source_type: str, schedule, version: str,
             registry.remove(source.id)
         return fail('NoApplicableCode', 'Source',
                     f'harvest of {url} failed: {"; ".join(report.errors)}')
+    if schedule:
+        from hubcat.scheduler import sources_changed
+        sources_changed(config.database_url)   # a scheduler in this process follows at once
     catalogue = Catalogue(config.database_url, config.table)
     inserted = [row for row in (catalogue.get(i) for i in report.inserted) if row]
     return 200, XML, harvest_response(version, report.counts, inserted)

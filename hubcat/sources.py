@@ -23,6 +23,10 @@ class SourceNotFound(SourceError):
     """No source has that id or name."""
 
 
+class SourceExists(SourceError):
+    """Another source has that name, or that URL and type."""
+
+
 @dataclass
 class Source:
     """One registered source."""
@@ -107,7 +111,7 @@ class SourceRegistry:
                 (sources_table.c.name == name) |
                 ((sources_table.c.url == url) & (sources_table.c.type == type)))).first()
             if clash:
-                raise SourceError(f'a source with that name or URL exists already: {clash.name}')
+                raise SourceExists(f'a source with that name or URL exists already: {clash.name}')
             new_id = conn.execute(insert(sources_table).values(
                 name=name, url=url, type=type, options=json.dumps(options or {}),
                 schedule=schedule, stale_after=stale,

@@ -29,7 +29,7 @@ bp = Blueprint('federation_api', __name__)
 
 
 def _error(status: int, message: str):
-    return jsonify(error=message), status
+    return jsonify(error=message, status=status), status
 
 
 def _refusal():

@@ -1,0 +1,312 @@
+"""The OpenAPI 3.0 description of the JSON API under ``/api``, written by hand: the admin
+routes of :mod:`hubcat.api` and the federation routes of :mod:`hubcat.web_federation_api`.
+
+``tests/test_api.py`` checks that it is a valid OpenAPI document and that its
+paths and methods are exactly the API's routes.
+"""
+from __future__ import annotations
+
+import copy
+
+from hubcat import __version__
+
+_REF = '#/components/schemas/'
+_COUNTS = ('added', 'updated', 'unchanged', 'went_offline', 'came_online')
+
+
+def _ref(name: str) -> dict:
+    return {'$ref': _REF + name}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {'description': description, 'content': {'application/json': {'schema': schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref('Error'), description)
+
+
+_NULLABLE_TIME = {'type': 'string', 'format': 'date-time', 'nullable': True}
+_REASONS = {'type': 'object', 'additionalProperties': {'type': 'integer'},
+            'description': 'offline records by reason: removed, stale, unreachable'}
+_STATUS_COUNTS = {
+    'online': {'type': 'integer'},
+    'offline': {'type': 'integer'},
+    'offline_by_reason': _REASONS,
+}
+
+SCHEMAS = {
+    'Error': {
+        'type': 'object', 'required': ['error', 'status'],
+        'properties': {'error': {'type': 'string'}, 'status': {'type': 'integer'}},
+    },
+    'Source': {
+        'type': 'object',
+        'properties': {
+            'id': {'type': 'integer'},
+            'name': {'type': 'string'},
+            'url': {'type': 'string', 'format': 'uri'},
+            'type': {'type': 'string', 'example': 'sta'},
+            'options': {'type': 'object', 'description': 'harvest options (timeout, retries, '
+                        'page_size, ...) that override [hubcat:harvest]'},
+            'schedule': {'type': 'string', 'nullable': True,
+                         'description': "'every:<seconds>' or 'cron:<5-field expression, UTC>'"},
+            'stale_after': {'type': 'integer', 'description': 'seconds'},
+            'reachable': {'type': 'boolean', 'nullable': True},
+            'last_harvest': _NULLABLE_TIME,
+            'last_success': _NULLABLE_TIME,
+        },
+    },
+    'SourceInput': {
+        'type': 'object', 'required': ['url', 'type'], 'additionalProperties': False,
+        'properties': {
+            'url': {'type': 'string', 'format': 'uri', 'description': 'service root (STA) or '
+                    'endpoint (SOS)'},
+            'type': {'type': 'string', 'example': 'sta'},
+            'name': {'type': 'string', 'description': 'unique; default from the URL'},
+            'schedule': {'type': 'string', 'nullable': True, 'example': '15m',
+                         'description': "an interval ('90s', '15m', '1h', '2d') or a cron "
+                                        "expression ('*/10 * * * *', UTC)"},
+            'stale_after': {'oneOf': [{'type': 'string', 'example': '24h'},
+                                      {'type': 'integer', 'description': 'seconds'}]},
+            'options': {'type': 'object'},
+        },
+    },
+    'SourceChanges': {
+        'type': 'object', 'additionalProperties': False,
+        'properties': {
+            'name': {'type': 'string'},
+            'url': {'type': 'string', 'format': 'uri'},
+            'schedule': {'type': 'string', 'nullable': True, 'description': 'null removes it'},
+            'stale_after': {'oneOf': [{'type': 'string'}, {'type': 'integer'}]},
+            'options': {'type': 'object'},
+        },
+    },
+    'SourceRemoved': {
+        'type': 'object',
+        'properties': {'removed': _ref('Source'), 'records_deleted': {'type': 'integer'},
+                       'records_kept': {'type': 'boolean'}},
+    },
+    'RunReport': {
+        'type': 'object',
+        'properties': {
+            'run_id': {'type': 'integer'},
+            'source': {'type': 'string'},
+            'outcome': {'type': 'string', 'enum': ['success', 'partial', 'failed']},
+            'counts': {'type': 'object',
+                       'properties': {c: {'type': 'integer'} for c in _COUNTS}},
+            'requests': {'type': 'integer'},
+            'duration': {'type': 'number', 'description': 'seconds'},
+            'errors': {'type': 'array', 'items': {'type': 'string'}},
+        },
+    },
+    'Run': {
+        'type': 'object',
+        'properties': dict({
+            'id': {'type': 'integer'},
+            'source_id': {'type': 'integer', 'nullable': True},
+            'source_name': {'type': 'string'},
+            'trigger': {'type': 'string', 'enum': ['manual', 'scheduled', 'csw-t', 'api']},
+            'started': {'type': 'string', 'format': 'date-time'},
+            'ended': _NULLABLE_TIME,
+            'outcome': {'type': 'string', 'enum': ['running', 'success', 'partial', 'failed']},
+            'requests': {'type': 'integer'},
+            'duration': {'type': 'number', 'nullable': True},
+            'errors': {'type': 'array', 'items': {'type': 'string'}},
+        }, **{c: {'type': 'integer'} for c in _COUNTS}),
+    },
+    'SourceStatus': {
+        'type': 'object',
+        'properties': dict({
+            'id': {'type': 'integer', 'nullable': True},
+            'name': {'type': 'string', 'nullable': True,
+                     'description': 'null: records kept from an unregistered source'},
+            'reachable': {'type': 'boolean', 'nullable': True},
+            'last_harvest': _NULLABLE_TIME,
+            'last_success': _NULLABLE_TIME,
+        }, **_STATUS_COUNTS),
+    },
+    'Peer': {
+        'type': 'object',
+        'properties': {
+            'name': {'type': 'string'},
+            'url': {'type': 'string', 'format': 'uri', 'description': 'the peer CSW endpoint'},
+            'timeout': {'type': 'number', 'description': 'seconds the federated search waits'},
+            'origin': {'type': 'string', 'enum': ['config', 'database', 'local']},
+        },
+    },
+    'PeerInput': {
+        'type': 'object', 'required': ['url'],
+        'properties': {'url': {'type': 'string', 'format': 'uri'}, 'name': {'type': 'string'},
+                       'timeout': {'type': 'number'}},
+    },
+    'SearchResult': {
+        'type': 'object',
+        'properties': {
+            'matched': {'type': 'integer'},
+            'returned': {'type': 'integer'},
+            'duplicates': {'type': 'integer'},
+            'error': {'type': 'string', 'description': 'present when no peer is configured'},
+            'records': {'type': 'array', 'items': {'type': 'object', 'properties': {
+                'identifier': {'type': 'string'}, 'title': {'type': 'string', 'nullable': True},
+                'type': {'type': 'string', 'nullable': True},
+                'bbox': {'type': 'array', 'items': {'type': 'number'}, 'nullable': True},
+                'peer': {'type': 'string'}}}},
+            'peers': {'type': 'array', 'items': {'type': 'object', 'properties': {
+                'name': {'type': 'string'}, 'url': {'type': 'string'},
+                'status': {'type': 'string'}, 'reason': {'type': 'string', 'nullable': True},
+                'matched': {'type': 'integer', 'nullable': True},
+                'fetched': {'type': 'integer'}, 'elapsed': {'type': 'number'}}}},
+        },
+    },
+    'Status': {
+        'type': 'object',
+        'properties': dict(_STATUS_COUNTS, sources={'type': 'array',
+                                                    'items': _ref('SourceStatus')}),
+    },
+}
+
+_KEY = {'name': 'key', 'in': 'path', 'required': True, 'schema': {'type': 'string'},
+        'description': 'source id or name'}
+_SECURED = [{'adminToken': []}]
+_WRITE_ERRORS = {
+    '401': _error('no or wrong administrator token'),
+    '403': _error('writes are disabled: no administrator token is configured'),
+}
+
+PATHS = {
+    '/': {'get': {
+        'summary': 'Links to the API resources', 'operationId': 'index',
+        'responses': {'200': _json({'type': 'object',
+                                    'additionalProperties': {'type': 'string'}}, 'links')}}},
+    '/openapi.json': {'get': {
+        'summary': 'This document', 'operationId': 'openapi',
+        'responses': {'200': _json({'type': 'object'}, 'OpenAPI 3 document')}}},
+    '/sources': {
+        'get': {'summary': 'List sources', 'operationId': 'listSources',
+                'responses': {'200': _json({'type': 'object', 'properties': {
+                    'sources': {'type': 'array', 'items': _ref('Source')}}}, 'the sources')}},
+        'post': {'summary': 'Register a source', 'operationId': 'addSource',
+                 'security': _SECURED,
+                 'requestBody': {'required': True, 'content': {
+                     'application/json': {'schema': _ref('SourceInput')}}},
+                 'responses': dict({'201': _json(_ref('Source'), 'registered (Location header)'),
+                                    '400': _error('bad input'),
+                                    '409': _error('a source with that name or URL exists')},
+                                   **_WRITE_ERRORS)},
+    },
+    '/sources/{key}': {
+        'parameters': [_KEY],
+        'get': {'summary': 'One source', 'operationId': 'getSource',
+                'responses': {'200': _json(_ref('Source'), 'the source'),
+                              '404': _error('no such source')}},
+        'patch': {'summary': 'Change a source (its schedule follows at once)',
+                  'operationId': 'updateSource', 'security': _SECURED,
+                  'requestBody': {'required': True, 'content': {
+                      'application/json': {'schema': _ref('SourceChanges')}}},
+                  'responses': dict({'200': _json(_ref('Source'), 'the changed source'),
+                                     '400': _error('bad input'),
+                                     '404': _error('no such source'),
+                                     '409': _error('name or URL taken')}, **_WRITE_ERRORS)},
+        'delete': {'summary': 'Unregister a source; its records stay unless delete_records=true',
+                   'operationId': 'deleteSource', 'security': _SECURED,
+                   'parameters': [{'name': 'delete_records', 'in': 'query', 'required': False,
+                                   'schema': {'type': 'boolean', 'default': False},
+                                   'description': 'also delete every record of the source'}],
+                   'responses': dict({'200': _json(_ref('SourceRemoved'), 'removed'),
+                                      '400': _error('bad delete_records value'),
+                                      '404': _error('no such source'),
+                                      '409': _error('the source is being harvested now')},
+                                     **_WRITE_ERRORS)},
+    },
+    '/sources/{key}/harvest': {
+        'parameters': [_KEY],
+        'post': {'summary': 'Harvest the source now (synchronously)',
+                 'operationId': 'harvestSource', 'security': _SECURED,
+                 'responses': dict({'200': _json(_ref('RunReport'), 'the run report (its '
+                                                 'outcome may be failed)'),
+                                    '404': _error('no such source'),
+                                    '409': _error('the source is being harvested now')},
+                                   **_WRITE_ERRORS)},
+    },
+    '/runs': {'get': {
+        'summary': 'Harvest run history, newest first', 'operationId': 'listRuns',
+        'parameters': [
+            {'name': 'source', 'in': 'query', 'required': False, 'schema': {'type': 'string'},
+             'description': 'source id or name'},
+            {'name': 'limit', 'in': 'query', 'required': False,
+             'schema': {'type': 'integer', 'minimum': 1, 'maximum': 1000, 'default': 50}}],
+        'responses': {'200': _json({'type': 'object', 'properties': {
+            'runs': {'type': 'array', 'items': _ref('Run')}}}, 'the runs'),
+            '400': _error('bad limit'), '404': _error('no such source')}}},
+    '/peers': {
+        'get': {'summary': 'Peer catalogues of the federated search', 'operationId': 'listPeers',
+                'responses': {'200': _json({'type': 'object', 'properties': {
+                    'peers': {'type': 'array', 'items': _ref('Peer')}}}, 'the peers'),
+                    '500': _error('the configured peers are malformed')}},
+        'post': {'summary': 'Add a peer catalogue', 'operationId': 'addPeer',
+                 'security': _SECURED,
+                 'requestBody': {'required': True, 'content': {
+                     'application/json': {'schema': _ref('PeerInput')}}},
+                 'responses': dict({'201': _json({'type': 'object', 'properties': {
+                     'peer': _ref('Peer'), 'warnings': {'type': 'array',
+                                                        'items': {'type': 'string'}}}},
+                     'added'),
+                     '400': _error('bad input'),
+                     '409': _error('name taken')}, **_WRITE_ERRORS)},
+    },
+    '/peers/{name}': {
+        'parameters': [{'name': 'name', 'in': 'path', 'required': True,
+                        'schema': {'type': 'string'}}],
+        'delete': {'summary': 'Remove a peer added at run time', 'operationId': 'removePeer',
+                   'security': _SECURED,
+                   'responses': dict({'200': _json({'type': 'object', 'properties': {
+                       'removed': _ref('Peer')}}, 'removed'),
+                       '404': _error('no such peer'),
+                       '409': _error('the peer is set in the configuration file')},
+                       **_WRITE_ERRORS)},
+    },
+    '/search': {'get': {
+        'summary': 'Federated search over the peer catalogues, as JSON',
+        'operationId': 'search',
+        'parameters': [
+            {'name': 'q', 'in': 'query', 'required': False, 'schema': {'type': 'string'},
+             'description': 'full-text words'},
+            {'name': 'bbox', 'in': 'query', 'required': False, 'schema': {'type': 'string'},
+             'description': 'minx,miny,maxx,maxy (lon/lat)'},
+            {'name': 'type', 'in': 'query', 'required': False, 'schema': {'type': 'string'}},
+            {'name': 'status', 'in': 'query', 'required': False,
+             'schema': {'type': 'string', 'example': 'online'}},
+            {'name': 'limit', 'in': 'query', 'required': False,
+             'schema': {'type': 'integer', 'minimum': 1, 'maximum': 100, 'default': 10}}],
+        'responses': {'200': _json(_ref('SearchResult'), 'merged results and each peer\'s answer'),
+                      '400': _error('bad q, bbox, type, status or limit'),
+                      '500': _error('the configured peers are malformed'),
+                      '502': _json(_ref('SearchResult'), 'no peer answered')}}},
+    '/status': {'get': {
+        'summary': 'Records online and offline, in total and per source and reason',
+        'operationId': 'status',
+        'responses': {'200': _json(_ref('Status'), 'the counts')}}},
+}
+
+
+def openapi_document(server_url: str = '/api') -> dict:
+    """The OpenAPI 3.0 document of the admin API.
+
+    :param server_url: the API's base URL (``http://host:port/api``)
+    """
+    return {
+        'openapi': '3.0.3',
+        'info': {'title': 'HubCat JSON API', 'version': __version__,
+                 'description': 'Sources, harvests, run history and online/offline status of '
+                                'the HubCat sensor catalogue, its peer catalogues and '
+                                'federated search. Reads are open; writes need '
+                                'Authorization: Bearer <admin token>. Errors are '
+                                '{"error": "...", "status": N}.'},
+        'servers': [{'url': server_url}],
+        'paths': copy.deepcopy(PATHS),
+        'components': {
+            'schemas': copy.deepcopy(SCHEMAS),
+            'securitySchemes': {'adminToken': {'type': 'http', 'scheme': 'bearer'}},
+        },
+    }
