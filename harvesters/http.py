@@ -82,6 +82,8 @@ class HttpClient:
         except requests.exceptions.Timeout:
             raise SourceUnreachable(f'{url}: no answer within {self.timeout:g} s') from None
         except requests.exceptions.ConnectionError as err:
+            if 'timed out' in str(err).lower():  # a read timeout the retry layer wrapped
+                raise SourceUnreachable(f'{url}: no answer within {self.timeout:g} s') from None
             raise SourceUnreachable(f'{url}: cannot connect ({_reason(err)})') from None
         except requests.exceptions.RequestException as err:
             raise HarvestError(f'{url}: request failed ({_reason(err)})') from None

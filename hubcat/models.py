@@ -49,6 +49,7 @@ sources = Table(
     Column('lock_owner', String(100)),                             # who runs its harvest now
     Column('lock_until', DateTime(timezone=True)),                 # lease expiry of that lock
     UniqueConstraint('url', 'type', name='uq_hubcat_sources_url_type'),
+    sqlite_autoincrement=True,  # a deleted source's id is never reused (its records may stay)
 )
 
 runs = Table(
