@@ -24,9 +24,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Optional
+
+from hubcat.times import normalise_time
 
 LOGGER = logging.getLogger(__name__)
 
@@ -180,13 +181,3 @@ def _time_text(node) -> tuple[Optional[str], Optional[str]]:
     return (normalise_time(text) if text else None), word
 
 
-def normalise_time(text: str) -> str:
-    """ISO 8601 text to UTC ``YYYY-MM-DDTHH:MM:SSZ``; the text unchanged when unreadable."""
-    value = text.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace('Z', '+00:00'))
-    except ValueError:
-        return value
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')

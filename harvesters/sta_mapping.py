@@ -18,13 +18,13 @@ import json
 import logging
 import math
 import re
-from datetime import datetime, timezone
 from typing import Iterable, Iterator, Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from hubcat.records import (DATASTREAM, HAS_DATASTREAM, OPERATES_ON, OT_MEASUREMENT,
                             OT_STA_SERVICE, OT_THING, SERVICE, STA, THING, Association,
                             CatalogRecord, Link, make_identifier, union_bbox)
+from hubcat.times import normalise_time
 
 LOGGER = logging.getLogger(__name__)
 
@@ -110,19 +110,8 @@ def sta_version(root_url: str, root_json: Optional[dict] = None) -> str:
 
 
 def _iso(text) -> Optional[str]:
-    """ISO 8601 text normalised to UTC with a Z; the text itself when unreadable."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    value = text.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace('Z', '+00:00'))
-    except ValueError:
-        return value
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    parsed = parsed.astimezone(timezone.utc)
-    fmt = '%Y-%m-%dT%H:%M:%S.%fZ' if parsed.microsecond else '%Y-%m-%dT%H:%M:%SZ'
-    return parsed.strftime(fmt)
+    """ISO 8601 text normalised to UTC with a Z (sub-seconds kept); unreadable text as is."""
+    return normalise_time(text, keep_fraction=True)
 
 
 def time_interval(value) -> tuple[Optional[str], Optional[str]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
 from sqlalchemy import MetaData, Table, bindparam, select
@@ -24,6 +24,7 @@ from hubcat import dublincore
 from hubcat.db import get_engine
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import DATASTREAM, OFFERING, THING, CatalogRecord, make_identifier
+from hubcat.times import iso, parse_time, utcnow
 
 LOGGER = logging.getLogger(__name__)
 
@@ -48,28 +49,6 @@ class SyncCounts:
         """The counts as a plain dict."""
         return {'added': self.added, 'updated': self.updated, 'unchanged': self.unchanged,
                 'went_offline': self.went_offline, 'came_online': self.came_online}
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def iso(dt: datetime) -> str:
-    """ISO 8601 UTC text with a Z, as stored."""
-    return dt.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def parse_time(text: Optional[str]) -> Optional[datetime]:
-    """A datetime from ISO 8601 text (Z or offset); None when absent or unreadable."""
-    if not text:
-        return None
-    value = text.strip().replace('Z', '+00:00')
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def observation_status(record: CatalogRecord, now: datetime, stale_after: int) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import Column, Index, create_engine, event, inspect, text
+from sqlalchemy import Column, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata

@@ -9,7 +9,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Optional
 
 from harvesters import HarvestError, SourceUnreachable, get_harvester_class
 from hubcat.catalogue import Catalogue, SyncCounts
@@ -93,7 +92,8 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
                        [f'internal error: {type(err).__name__}: {err}'])
     finally:
         harvester.client.close()
-    counts = catalogue.sync(source.id, result.records, stale_after=source.stale_after,
+    stale_after = source.stale_after or int(options['stale_after'])
+    counts = catalogue.sync(source.id, result.records, stale_after=stale_after,
                             complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL

@@ -41,7 +41,7 @@ sources = Table(
     Column('type', String(20), nullable=False),
     Column('options', Text, nullable=False, default='{}'),        # JSON
     Column('schedule', String(100)),                               # '15m', 'cron:*/10 * * * *'
-    Column('stale_after', BigInteger, nullable=False, default=86400),  # seconds
+    Column('stale_after', BigInteger),  # seconds; NULL: [hubcat:harvest] stale_after
     Column('reachable', Integer),                                  # 1/0/NULL (never harvested)
     Column('last_harvest', DateTime(timezone=True)),
     Column('last_success', DateTime(timezone=True)),

@@ -8,17 +8,10 @@ from sqlalchemy import insert, select, update
 
 from hubcat.db import get_engine
 from hubcat.models import runs as runs_table
+from hubcat.times import iso
 
 RUNNING, SUCCESS, PARTIAL, FAILED = 'running', 'success', 'partial', 'failed'
 COUNT_FIELDS = ('added', 'updated', 'unchanged', 'went_offline', 'came_online')
-
-
-def _iso(value):
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 class RunLog:
@@ -51,7 +44,7 @@ class RunLog:
         with self.engine.connect() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         for row in rows:
-            row['started'] = _iso(row['started'])
-            row['ended'] = _iso(row['ended'])
+            row['started'] = iso(row['started'])
+            row['ended'] = iso(row['ended'])
             row['errors'] = row['errors'].split('\n') if row['errors'] else []
         return rows

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select, update
 from hubcat.config import parse_duration
 from hubcat.db import get_engine
 from hubcat.models import sources as sources_table
+from hubcat.times import iso
 
 
 class SourceError(ValueError):
@@ -36,7 +37,7 @@ class Source:
     type: str
     options: dict = field(default_factory=dict)
     schedule: Optional[str] = None
-    stale_after: int = 86400
+    stale_after: Optional[int] = None  # None: the configured default
     reachable: Optional[bool] = None
     last_harvest: Optional[datetime] = None
     last_success: Optional[datetime] = None
@@ -47,16 +48,8 @@ class Source:
             'id': self.id, 'name': self.name, 'url': self.url, 'type': self.type,
             'options': self.options, 'schedule': self.schedule, 'stale_after': self.stale_after,
             'reachable': self.reachable,
-            'last_harvest': _iso(self.last_harvest), 'last_success': _iso(self.last_success),
+            'last_harvest': iso(self.last_harvest), 'last_success': iso(self.last_success),
         }
-
-
-def _iso(value: Optional[datetime]) -> Optional[str]:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def validate_url(url: str) -> str:
@@ -103,7 +96,7 @@ class SourceRegistry:
         except UnknownSourceType as err:
             raise SourceError(str(err)) from None
         name = (name or default_name(url)).strip()
-        stale = parse_duration(stale_after) if stale_after is not None else 86400
+        stale = parse_duration(stale_after) if stale_after is not None else None
         if schedule is not None:
             schedule = normalise_schedule(schedule)
         with self.engine.begin() as conn:

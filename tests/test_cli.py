@@ -1,10 +1,8 @@
 """The hubcat command line: init, sources, harvest, runs, and its one-line errors."""
 from __future__ import annotations
 
-import os
 
 import pytest
-import requests
 from click.testing import CliRunner
 
 from conftest import ADMIN_TOKEN
@@ -120,3 +118,14 @@ def test_harvest_real_sta_server_then_failures_keep_records(run, sta_server, clo
     assert len(history) == 5  # header + 4 runs, newest first
     assert ' failed ' in history[1] and 'cannot connect' in history[1]
     assert ' success ' in history[4]
+
+
+def test_configured_stale_after_is_the_default_of_sources(run, sta_server, tmp_path):
+    """The server's observations end in 2024: online only under a long configured window."""
+    cfg = tmp_path / 'pycsw.cfg'
+    cfg.write_text(cfg.read_text() + '[hubcat:harvest]\nstale_after=36500d\n')
+    run('init')
+    run('source', 'add', sta_server, '--type', 'sta', '--name', 'peer')
+    assert run('harvest', 'peer', '--no-progress').exit_code == 0
+    streams = Catalogue(run.database_url).rows(source_id=1, kind='datastream')
+    assert len(streams) == 200 and {r['hc_status'] for r in streams} == {'online'}
