@@ -129,3 +129,18 @@ def test_configured_stale_after_is_the_default_of_sources(run, sta_server, tmp_p
     assert run('harvest', 'peer', '--no-progress').exit_code == 0
     streams = Catalogue(run.database_url).rows(source_id=1, kind='datastream')
     assert len(streams) == 200 and {r['hc_status'] for r in streams} == {'online'}
+
+
+def test_environment_names_config_and_database(database_url, tmp_path):
+    """HUBCAT_CONFIG names the file; HUBCAT_DATABASE_URL overrides its database."""
+    cfg = tmp_path / 'other.cfg'
+    cfg.write_text(f'[repository]\ndatabase=sqlite:///{tmp_path / "not-used.db"}\n')
+    env = {'HUBCAT_CONFIG': str(cfg), 'HUBCAT_DATABASE_URL': database_url,
+           'HUBCAT_ADMIN_TOKEN': None}
+    result = CliRunner().invoke(cli, ['init'], env=env, catch_exceptions=False)
+    assert result.exit_code == 0 and database_url in result.output
+    assert not (tmp_path / 'not-used.db').exists()
+    assert CliRunner().invoke(cli, ['source', 'add', 'http://127.0.0.1:9/v1.1', '--type', 'sta'],
+                              env=env).exit_code == 0
+    from hubcat.sources import SourceRegistry
+    assert [s.url for s in SourceRegistry(database_url).list()] == ['http://127.0.0.1:9/v1.1']
