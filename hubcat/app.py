@@ -24,11 +24,9 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat import api, web_csw, web_federation, web_federation_api
-    app.register_blueprint(web_csw.bp)
-    app.register_blueprint(web_federation.bp)
-    app.register_blueprint(web_federation_api.bp)
-    app.register_blueprint(api.bp)
+    from hubcat.web import api, csw, federation, federation_api
+    for module in (csw, federation, federation_api, api):
+        app.register_blueprint(module.bp)
 
     @app.get('/healthz')
     def healthz():

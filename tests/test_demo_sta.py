@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from hubcat.demo_data import generate
-from hubcat.demo_sta import create_sta_app, serve_demo, serve_in_thread
+from hubcat.demo.data import generate
+from hubcat.demo.sta import create_sta_app, serve_demo, serve_in_thread
 
 NOW = datetime(2026, 11, 21, 20, 0, tzinfo=timezone.utc)
 SEED = 7

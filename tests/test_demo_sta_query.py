@@ -1,8 +1,8 @@
 """The demo STA server's query-option parser and its minimal $filter."""
 import pytest
 
-from hubcat.demo_sta_filter import compile_filter
-from hubcat.demo_sta_query import (Expand, OrderBy, QueryError, QueryOptions, format_options,
+from hubcat.demo.sta_filter import compile_filter
+from hubcat.demo.sta_query import (Expand, OrderBy, QueryError, QueryOptions, format_options,
                                    parse_query, split_top_level)
 
 

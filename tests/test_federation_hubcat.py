@@ -11,7 +11,7 @@ from owslib.csw import CatalogueServiceWeb
 from records_factory import station
 
 from hubcat.catalogue import Catalogue
-from hubcat.provenance import PEER_SCHEME, peer_of
+from hubcat.federation.provenance import PEER_SCHEME, peer_of
 
 CSW = 'http://www.opengis.net/cat/csw/2.0.2'
 DC = 'http://purl.org/dc/elements/1.1/'

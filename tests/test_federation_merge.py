@@ -6,12 +6,12 @@ import time
 
 from lxml import etree
 
-from hubcat.csw_request import parse_kvp, parse_xml, peer_request
-from hubcat.federation import SeenRequests, merge, plan
-from hubcat.peer_client import FAILED, OK, PeerAnswer, PeerRecord
-from hubcat.peers import LOCAL, Peer
-from hubcat.provenance import PEER_SLOT, peer_of, tag_record
-from hubcat.record_values import bbox_of, identifier_of, value_of
+from hubcat.federation.csw_request import parse_kvp, parse_xml, peer_request
+from hubcat.federation.fanout import SeenRequests, merge, plan
+from hubcat.federation.peer_client import FAILED, OK, PeerAnswer, PeerRecord
+from hubcat.federation.peers import LOCAL, Peer
+from hubcat.federation.provenance import PEER_SLOT, peer_of, tag_record
+from hubcat.federation.record_values import bbox_of, identifier_of, value_of
 
 CSW_NS = 'http://www.opengis.net/cat/csw/2.0.2'
 DC_NS = 'http://purl.org/dc/elements/1.1/'

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from hubcat.cli_peers import peer
-from hubcat.peers import PeerError, config_peers
+from hubcat.cli.peers import peer
+from hubcat.federation.peers import PeerError, config_peers
 from federation_fixtures import down_peer, make_app, make_config, pycsw_all  # noqa: F401
 
 TOKEN = 's3cret'

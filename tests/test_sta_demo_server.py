@@ -1,4 +1,4 @@
-"""Harvesting HubCat's own demo STA 1.1 server (hubcat.demo_sta, integer ids, a different
+"""Harvesting HubCat's own demo STA 1.1 server (hubcat.demo.sta, integer ids, a different
 $expand dialect from django-ogc-sensorthings) over real HTTP."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import requests
 from conftest import test_port
 
 from harvesters.sta import SensorThingsHarvester
-from hubcat.demo_data import generate
-from hubcat.demo_sta import create_sta_app, serve_in_thread
+from hubcat.demo.data import generate
+from hubcat.demo.sta import create_sta_app, serve_in_thread
 from hubcat.records import DATASTREAM, THING
 
 

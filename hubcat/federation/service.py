@@ -2,7 +2,7 @@
 
 Web-framework free: :func:`answer` takes the request's parts and returns
 ``(status, content_type, body, headers)``; the Flask blueprint in
-:mod:`hubcat.web_federation` is one call to it.
+:mod:`hubcat.web.federation` is one call to it.
 """
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import logging
 from typing import Mapping, Optional
 
 from hubcat.config import Config
-from hubcat.csw_request import CswError, CswRequest, parse_request
-from hubcat.federation import SEEN_REQUESTS, SeenRequests, federate, lookup
-from hubcat.federation_capabilities import capabilities
+from hubcat.federation.csw_request import CswError, CswRequest, parse_request
+from hubcat.federation.fanout import SEEN_REQUESTS, SeenRequests, federate, lookup
+from hubcat.federation.capabilities import capabilities
 from hubcat.ows import exception_report
-from hubcat.federation_xml import (PEERS_HEADER, getrecordbyid_response,
+from hubcat.federation.responses import (PEERS_HEADER, getrecordbyid_response,
                                    getrecords_response, peer_status_comment,
                                    peer_status_header)
-from hubcat.peer_client import (HOP_COUNT_HEADER, OK, REQUEST_ID_HEADER, Transport,
+from hubcat.federation.peer_client import (HOP_COUNT_HEADER, OK, REQUEST_ID_HEADER, Transport,
                                 http_transport)
-from hubcat.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
+from hubcat.federation.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
 
 LOGGER = logging.getLogger(__name__)
 

@@ -13,15 +13,15 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
-from hubcat.csw_request import parse_xml
-from hubcat.federation import federate
-from hubcat.federation_service import local_peer
-from hubcat.peer_client import OK
-from hubcat.peers import (PeerConflict, PeerError, PeerNotFound, add_peer, list_peers,
+from hubcat.federation.csw_request import parse_xml
+from hubcat.federation.fanout import federate
+from hubcat.federation.service import local_peer
+from hubcat.federation.peer_client import OK
+from hubcat.federation.peers import (PeerConflict, PeerError, PeerNotFound, add_peer, list_peers,
                           remove_peer)
-from hubcat.record_values import bbox_of, value_of
-from hubcat.search_query import SearchError, build_getrecords, parse_bbox, parse_limit
-from hubcat.web_federation import LOCAL_CSW_PATH, app_transport, seen_requests
+from hubcat.federation.record_values import bbox_of, value_of
+from hubcat.federation.search_query import SearchError, build_getrecords, parse_bbox, parse_limit
+from hubcat.web.federation import LOCAL_CSW_PATH, app_transport, seen_requests
 
 LOGGER = logging.getLogger(__name__)
 

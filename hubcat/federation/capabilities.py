@@ -14,7 +14,7 @@ import logging
 from lxml import etree
 
 from hubcat.config import Config
-from hubcat.csw_request import CSW, CSW30, FES, GMD, NAMESPACES, OGC, RIM
+from hubcat.federation.csw_request import CSW, CSW30, FES, GMD, NAMESPACES, OGC, RIM
 
 LOGGER = logging.getLogger(__name__)
 

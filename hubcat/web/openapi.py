@@ -1,5 +1,5 @@
 """The OpenAPI 3.0 description of the JSON API under ``/api``, written by hand: the admin
-routes of :mod:`hubcat.api` and the federation routes of :mod:`hubcat.web_federation_api`.
+routes of :mod:`hubcat.web.api` and the federation routes of :mod:`hubcat.web.federation_api`.
 
 ``tests/test_api.py`` checks that it is a valid OpenAPI document and that its
 paths and methods are exactly the API's routes.

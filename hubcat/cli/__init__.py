@@ -81,7 +81,7 @@ def serve(ctx, host, port, no_scheduler):
 @click.pass_context
 def demo(ctx, host, port, workdir):
     """Start sample STA services, harvest them into a SQLite catalogue, serve /csw."""
-    from hubcat.cli_sources import progress_bar
+    from hubcat.cli.sources import progress_bar
     from hubcat.demo import run_demo
     config = load_config(ctx)
     try:
@@ -91,17 +91,15 @@ def demo(ctx, host, port, workdir):
         raise click.ClickException(f'cannot start the demo: {err}') from None
 
 
-from hubcat import cli_sources  # noqa: E402  (registers the source, harvest and runs commands)
+def _register_subcommands() -> None:
+    """Add the commands that live in their own modules (they import load_config from here)."""
+    from hubcat.cli import ops, peers, sources
+    sources.register(cli)      # source, harvest, runs
+    cli.add_command(peers.peer)
+    ops.register(cli)          # scheduler
 
-cli_sources.register(cli)
 
-from hubcat.cli_peers import peer  # noqa: E402
-
-cli.add_command(peer)
-
-from hubcat import cli_ops  # noqa: E402  (registers the scheduler command)
-
-cli_ops.register(cli)
+_register_subcommands()
 
 
 def main() -> None:

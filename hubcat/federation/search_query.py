@@ -14,7 +14,7 @@ from typing import Optional
 
 from lxml import etree
 
-from hubcat.csw_request import CSW, NAMESPACES, OGC
+from hubcat.federation.csw_request import CSW, NAMESPACES, OGC
 
 GML = NAMESPACES['gml']
 MAX_LIMIT = 100

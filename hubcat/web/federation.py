@@ -8,19 +8,19 @@ import logging
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from hubcat.csw_request import CswError, parse_request
-from hubcat.federation import SeenRequests, distributed_search
-from hubcat.federation_service import XML, answer, local_peer
-from hubcat.federation_xml import PEERS_HEADER, getrecords_response, peer_status_header
+from hubcat.federation.csw_request import CswError, parse_request
+from hubcat.federation.fanout import SeenRequests, distributed_search
+from hubcat.federation.service import XML, answer, local_peer
+from hubcat.federation.responses import PEERS_HEADER, getrecords_response, peer_status_header
 from hubcat.ows import exception_report
-from hubcat.peer_client import http_transport
-from hubcat.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
+from hubcat.federation.peer_client import http_transport
+from hubcat.federation.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
 
 LOGGER = logging.getLogger(__name__)
 
 bp = Blueprint('federation', __name__)
 
-#: path of the local catalogue's CSW endpoint (main's ``hubcat.web_csw``)
+#: path of the local catalogue's CSW endpoint (main's ``hubcat.web.csw``)
 LOCAL_CSW_PATH = '/csw'
 
 
@@ -62,7 +62,7 @@ def federated_csw():
 
 
 def csw_distributed_hook(config, _csw_request, flask_request):
-    """A ``hubcat.web_csw.REQUEST_HOOKS`` hook: CSW DistributedSearch at the local /csw.
+    """A ``hubcat.web.csw.REQUEST_HOOKS`` hook: CSW DistributedSearch at the local /csw.
 
     Returns None (pycsw answers alone) unless the request is a GetRecords with
     DistributedSearch hopCount > 1 whose request id is new; then the peers and

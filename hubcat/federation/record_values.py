@@ -10,7 +10,7 @@ from typing import Optional
 
 from lxml import etree
 
-from hubcat.csw_request import CSW, CSW30, GMD, RIM
+from hubcat.federation.csw_request import CSW, CSW30, GMD, RIM
 
 DC = 'http://purl.org/dc/elements/1.1/'
 DCT = 'http://purl.org/dc/terms/'

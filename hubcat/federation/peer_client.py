@@ -2,7 +2,7 @@
 
 Every HTTP call gets a ``requests`` timeout of what is left of the peer's
 deadline; requests' timeout is per socket operation, so the caller
-(:mod:`hubcat.federation`) also enforces the wall-clock deadline and abandons
+(:mod:`hubcat.federation.fanout`) also enforces the wall-clock deadline and abandons
 a peer that trickles.  Nothing here raises for a peer's fault: the outcome is
 a :class:`PeerAnswer` with status ``ok``, ``failed`` or ``timeout`` and a reason.
 """
@@ -17,9 +17,9 @@ import requests
 from lxml import etree
 
 from harvesters.http import USER_AGENT, safe_xml_parser
-from hubcat.csw_request import CSW, CSW30, CswRequest, peer_request
-from hubcat.peers import Peer
-from hubcat.record_values import identifier_of
+from hubcat.federation.csw_request import CSW, CSW30, CswRequest, peer_request
+from hubcat.federation.peers import Peer
+from hubcat.federation.record_values import identifier_of
 
 LOGGER = logging.getLogger(__name__)
 

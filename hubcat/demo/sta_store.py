@@ -2,7 +2,7 @@
 
 :data:`SCHEMA` states the SensorThings API 1.1 sensing data model (entity
 sets, properties in output order, navigation properties and their targets).
-:class:`StaStore` indexes one :class:`hubcat.demo_data.StaDataset` by id and
+:class:`StaStore` indexes one :class:`hubcat.demo.data.StaDataset` by id and
 answers navigation in both directions. Read-only; safe to share between threads.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import NamedTuple, Optional
 
-from hubcat.demo_data import StaDataset
+from hubcat.demo.data import StaDataset
 
 LOGGER = logging.getLogger(__name__)
 

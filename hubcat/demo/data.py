@@ -10,7 +10,7 @@ reporting days ago, and one Datastream has no Observation at all.
 Entities are plain dicts in STA shape (``@iot.id`` plus the entity's
 properties, no links); relations are kept by id in :class:`StaDataset`. The
 scenario's facts (places, vocabularies, instruments) live in
-:mod:`hubcat.demo_scenario`.
+:mod:`hubcat.demo.scenario`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional, Sequence
 
-from hubcat import demo_scenario as sc
+from hubcat.demo import scenario as sc
 
 LOGGER = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from hubcat.csw_request import DEFAULT_HOP_COUNT, CswRequest, new_request_id
-from hubcat.peer_client import (OK, TIMEOUT, PeerAnswer, Transport, fetch_record,
+from hubcat.federation.csw_request import DEFAULT_HOP_COUNT, CswRequest, new_request_id
+from hubcat.federation.peer_client import (OK, TIMEOUT, PeerAnswer, Transport, fetch_record,
                                 http_transport, query_peer)
-from hubcat.peers import LOCAL, Peer
-from hubcat.record_values import value_of
+from hubcat.federation.peers import LOCAL, Peer
+from hubcat.federation.record_values import value_of
 
 LOGGER = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from typing import Optional
 
 from lxml import etree
 
-from hubcat.record_values import (DC, DUBLIN_CORE, EBRIM, ISO, OWS, OWS20, RIM, schema_of)
+from hubcat.federation.record_values import (DC, DUBLIN_CORE, EBRIM, ISO, OWS, OWS20, RIM, schema_of)
 
 LOGGER = logging.getLogger(__name__)
 

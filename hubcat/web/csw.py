@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, request
 
 from hubcat.csw import WRITE_OPERATIONS, authorised, parse_request, refuse_write, run_pycsw
 from hubcat.csw_harvest import harvest_hook
-from hubcat.web_federation import csw_distributed_hook
+from hubcat.web.federation import csw_distributed_hook
 
 bp = Blueprint('csw', __name__)
 

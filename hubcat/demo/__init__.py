@@ -1,7 +1,7 @@
 """``hubcat demo``: sample sensor services harvested and served, ready for a CSW client.
 
 Starts the project's own read-only STA servers (generated incident scenario,
-:mod:`hubcat.demo_data`) on 127.0.0.1, registers them as sources in a fresh
+:mod:`hubcat.demo.data`) on 127.0.0.1, registers them as sources in a fresh
 SQLite catalogue, harvests them, and serves ``/csw`` until Ctrl-C.
 """
 from __future__ import annotations
@@ -46,8 +46,8 @@ def prepare(config: Config, progress_factory=None, echo=print) -> list:
     :param progress_factory: ``f(label) -> (bar, callback)`` for progress bars, or None
     """
     from hubcat.db import init_db
-    from hubcat.demo_data import generate
-    from hubcat.demo_sta import serve_demo
+    from hubcat.demo.data import generate
+    from hubcat.demo.sta import serve_demo
     from hubcat.harvest import run_harvest
     from hubcat.sources import SourceRegistry
     init_db(config.database_url, config.table)

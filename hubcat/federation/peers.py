@@ -242,5 +242,5 @@ def remove_peer(config: Config, name: str) -> Peer:
 
 def probe_peer(peer: Peer) -> Optional[str]:
     """Why the peer does not answer a CSW GetCapabilities now, or None if it does."""
-    from hubcat.peer_client import probe_capabilities
+    from hubcat.federation.peer_client import probe_capabilities
     return probe_capabilities(peer.url, min(peer.timeout, 5.0))

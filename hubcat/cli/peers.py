@@ -12,7 +12,7 @@ from typing import Optional
 import click
 
 from hubcat.config import Config, ConfigError
-from hubcat.peers import PeerError, add_peer, list_peers, remove_peer
+from hubcat.federation.peers import PeerError, add_peer, list_peers, remove_peer
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """The demo's small, read-only SensorThings API 1.1 server.
 
 ``create_sta_app(dataset)`` builds a Flask app that serves one
-:class:`hubcat.demo_data.StaDataset` under ``base_path``;
+:class:`hubcat.demo.data.StaDataset` under ``base_path``;
 ``serve_in_thread(app)`` runs it on 127.0.0.1 on an ephemeral port;
 ``serve_demo(dataset)`` runs every service of a
-:class:`hubcat.demo_data.DemoDataset`, each on its own port.
+:class:`hubcat.demo.data.DemoDataset`, each on its own port.
 
 Resource paths: the service root, the eight entity sets, ``Set(id)``,
 navigation (``Things(1)/Datastreams``, ``Datastreams(1)/ObservedProperty``,
@@ -13,7 +13,7 @@ properties (``Things(1)/name``, ``.../name/$value``) and ``$ref``. Errors are
 JSON ``{"code": ..., "type": "error", "message": ...}``: 404 for unknown paths
 or ids, 400 for query options it does not support, 405 for writes.
 
-``python -m hubcat.demo_sta`` serves the demo data until Ctrl-C.
+``python -m hubcat.demo.sta`` serves the demo data until Ctrl-C.
 """
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ from flask import Flask, Response, jsonify, redirect, request
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from hubcat.demo_data import DemoDataset, StaDataset, generate
-from hubcat.demo_sta_query import QueryError, parse_query
-from hubcat.demo_sta_render import StaRenderer, check_options
-from hubcat.demo_sta_store import SCHEMA, StaStore
+from hubcat.demo.data import DemoDataset, StaDataset, generate
+from hubcat.demo.sta_query import QueryError, parse_query
+from hubcat.demo.sta_render import StaRenderer, check_options
+from hubcat.demo.sta_store import SCHEMA, StaStore
 
 LOGGER = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ def serve_demo(dataset: DemoDataset, host: str = '127.0.0.1') -> list:
 
 
 def main() -> None:
-    """Serve the demo's sample STA services until Ctrl-C: ``python -m hubcat.demo_sta``."""
+    """Serve the demo's sample STA services until Ctrl-C: ``python -m hubcat.demo.sta``."""
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     running = serve_demo(generate())
     for service in running:

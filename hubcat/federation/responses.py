@@ -21,9 +21,9 @@ from typing import Optional
 
 from lxml import etree
 
-from hubcat.csw_request import CSW, CSW30, NAMESPACES, CswRequest
+from hubcat.federation.csw_request import CSW, CSW30, NAMESPACES, CswRequest
 from hubcat.ows import exception_report
-from hubcat.provenance import tag_record
+from hubcat.federation.provenance import tag_record
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Turns entities of a :class:`~hubcat.demo_sta_store.StaStore` into STA JSON.
+"""Turns entities of a :class:`~hubcat.demo.sta_store.StaStore` into STA JSON.
 
 Applies the query options: ``$filter``, ``$orderby``, ``$skip``, ``$top``
 (capped, never an error), ``$count``, ``$select`` and nested ``$expand``, and
@@ -12,9 +12,9 @@ import logging
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
-from hubcat.demo_sta_filter import compile_filter
-from hubcat.demo_sta_query import QueryError, QueryOptions, format_options
-from hubcat.demo_sta_store import SCHEMA, StaStore
+from hubcat.demo.sta_filter import compile_filter
+from hubcat.demo.sta_query import QueryError, QueryOptions, format_options
+from hubcat.demo.sta_store import SCHEMA, StaStore
 
 LOGGER = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ A fictional flood with a hazardous-materials release in the Ahr valley
 - ``neighbour``: a smaller network of the neighbouring water agency upstream
   (North Rhine-Westphalia), which names its parameters in German.
 
-Only constants live here; :mod:`hubcat.demo_data` turns them into STA entities.
+Only constants live here; :mod:`hubcat.demo.data` turns them into STA entities.
 Coordinates are lon/lat (WGS 84), rounded to about 10 m.
 """
 from __future__ import annotations

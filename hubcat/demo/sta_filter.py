@@ -8,7 +8,7 @@ parentheses; the functions ``substringof``, ``contains``, ``startswith``,
 ``endswith``, ``tolower``, ``toupper``. Time values are compared as times; a
 time interval ``start/end`` compares by its end for ``gt``/``ge`` and by its
 start otherwise. Navigation paths, arithmetic and spatial functions raise
-:class:`~hubcat.demo_sta_query.QueryError`.
+:class:`~hubcat.demo.sta_query.QueryError`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timezone
 from typing import Callable
 
-from hubcat.demo_sta_query import QueryError
+from hubcat.demo.sta_query import QueryError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def compile_filter(text: str, entity_set: str) -> Callable[[dict], bool]:
     :param entity_set: the entity set it applies to (checks property names)
     :raises QueryError: for syntax the demo server does not support
     """
-    from hubcat.demo_sta_store import SCHEMA
+    from hubcat.demo.sta_store import SCHEMA
     parser = _Parser(_tokenize(text), set(SCHEMA[entity_set].properties))
     expression = parser.expression()
     if parser.pos != len(parser.tokens):

@@ -1,7 +1,7 @@
 """A small parser of OData / SensorThings query options, and its inverse.
 
 Understands ``$top``, ``$skip``, ``$count``, ``$select``, ``$orderby``,
-``$filter`` (kept as text; :mod:`hubcat.demo_sta_filter` parses it) and
+``$filter`` (kept as text; :mod:`hubcat.demo.sta_filter` parses it) and
 ``$expand`` with nested options in parentheses separated by semicolons::
 
     $expand=Locations($top=1),Datastreams($expand=ObservedProperty,Sensor;$select=id,name)

@@ -3,7 +3,7 @@
 Reads are open; writes need ``Authorization: Bearer <admin token>`` (no token
 configured means every write is refused).  Every error, including unknown
 ``/api`` paths and methods, is ``{"error": "...", "status": N}``.  The routes
-are described by :mod:`hubcat.openapi` (served at ``/api/openapi.json``).
+are described by :mod:`hubcat.web.openapi` (served at ``/api/openapi.json``).
 """
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def index():
 @bp.get('/openapi.json')
 def openapi():
     """The OpenAPI 3 description of this API."""
-    from hubcat.openapi import openapi_document
+    from hubcat.web.openapi import openapi_document
     return jsonify(openapi_document(request.host_url.rstrip('/') + PREFIX))
 
 

@@ -1,0 +1,1 @@
+"""HubCat's Flask blueprints: ``/csw``, ``/federated/csw``, and the JSON API under ``/api``."""
