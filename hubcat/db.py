@@ -82,7 +82,10 @@ def _create_engine(url: str) -> Engine:
         @event.listens_for(engine, 'connect')
         def _sqlite_setup(dbapi_connection, _record):  # noqa: ANN001
             from pycsw.core.repository import create_custom_sql_functions
+
+            from hubcat.spatial_index import register_functions
             create_custom_sql_functions(dbapi_connection)
+            register_functions(dbapi_connection)
             cursor = dbapi_connection.cursor()
             cursor.execute('PRAGMA journal_mode=WAL')
             cursor.execute('PRAGMA synchronous=NORMAL')
@@ -122,6 +125,14 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if missing:
         metadata.create_all(engine, tables=missing)
         done.extend(f'created table {t.name}' for t in missing)
+    if engine.dialect.name == 'sqlite':
+        from hubcat.spatial_index import ddl
+        fresh = not inspect(engine).has_table(f'{table}_rtree')
+        with engine.begin() as conn:
+            for statement in ddl(table):
+                conn.execute(text(statement))
+        if fresh:
+            done.append(f'created spatial index {table}_rtree')
     if engine.dialect.name == 'postgresql' and not _has_postgis(engine):
         with engine.begin() as conn:
             present = conn.execute(text(

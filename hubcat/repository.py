@@ -5,6 +5,8 @@
    GetRecordById); every other query leaves them out.
 3. Equality on multi-valued columns (observed properties, keywords: comma-joined
    lists) means "one of the values equals", not "the joined list equals".
+4. On SQLite, spatial filters look up the R*Tree of :mod:`hubcat.spatial_index`
+   before pycsw's exact per-row test.
 """
 from __future__ import annotations
 
@@ -18,12 +20,15 @@ from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
 from hubcat.db import get_engine
+from hubcat.spatial_index import prefilter
 from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
 
 LOGGER = logging.getLogger(__name__)
 ASSOCIATION_TYPENAME = 'rim:Association'
 _MULTI_EQ = re.compile(r'\b(?P<col>%s)\s*=\s*(?P<param>:pvalue\d+)' %
                        '|'.join(sorted(MULTI_VALUED_COLUMNS, key=len, reverse=True)))
+#: pre-filter spatial queries with the SQLite R*Tree (bench/spatial_query.py turns it off to compare)
+USE_SPATIAL_INDEX = True
 _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -88,7 +93,10 @@ class HubCatRepository(Repository):
     def query(self, constraint, sortby=None, typenames=None, maxrecords=10, startposition=0):
         """pycsw's query, with association rows kept apart and multi-valued equality fixed."""
         if 'where' in constraint:
-            constraint = dict(constraint, where=rewrite_multivalued(constraint['where']))
+            where = rewrite_multivalued(constraint['where'])
+            if self.dbtype == 'sqlite' and USE_SPATIAL_INDEX:
+                where = prefilter(where, self.dataset.__tablename__)
+            constraint = dict(constraint, where=where)
         self._typenames = typenames
         try:
             return super().query(constraint, sortby=sortby, typenames=typenames,

@@ -1,0 +1,87 @@
+"""BBOX query time on a SQLite catalogue: HubCat's R*Tree pre-filter vs pycsw's per-row test.
+
+Builds a catalogue of N Datastream records (default 100,000, random points over
+Europe) and times CSW GetRecords with a BBOX filter, in process (no HTTP), with
+the R*Tree pre-filter on and off (off = stock pycsw's shapely call on every row,
+the baseline; ARCHITECTURE.md measured about 0.9 s per query at 100,000 records).
+
+    PYTHONPATH=. python bench/spatial_query.py [--records 100000] [--repeat 5]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from hubcat import repository
+from hubcat.app import create_app
+from hubcat.catalogue import Catalogue
+from hubcat.config import Config
+from hubcat.records import DATASTREAM, OT_MEASUREMENT, CatalogRecord
+
+QUERY = '''<csw:GetRecords xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"
+  xmlns:ogc="http://www.opengis.net/ogc" xmlns:gml="http://www.opengis.net/gml" service="CSW"
+  version="2.0.2" resultType="results" maxRecords="10"><csw:Query typeNames="csw:Record">
+  <csw:ElementSetName>brief</csw:ElementSetName><csw:Constraint version="1.1.0"><ogc:Filter>
+  <ogc:BBOX><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName><gml:Envelope>
+  <gml:lowerCorner>{miny} {minx}</gml:lowerCorner><gml:upperCorner>{maxy} {maxx}</gml:upperCorner>
+  </gml:Envelope></ogc:BBOX></ogc:Filter></csw:Constraint></csw:Query></csw:GetRecords>'''
+
+
+def build(database_url: str, n: int) -> None:
+    """N Datastream records at random points in lon -10..30, lat 35..60."""
+    rnd = random.Random(42)
+    records = []
+    for i in range(n):
+        x, y = round(rnd.uniform(-10, 30), 5), round(rnd.uniform(35, 60), 5)
+        records.append(CatalogRecord(
+            identifier=f'urn:bench:ds:{i}', kind=DATASTREAM, object_type=OT_MEASUREMENT,
+            title=f'Datastream {i}', service_type='STA', service_url='http://bench/v1.1',
+            bbox=(x, y, x, y), observed_properties=['Air temperature'],
+            time_end='2099-01-01T00:00:00Z'))
+    Catalogue(database_url).sync(1, records)
+
+
+def timed(client, box, repeat: int) -> tuple[float, int]:
+    """Median seconds of ``repeat`` queries, and the records matched."""
+    body = QUERY.format(minx=box[0], miny=box[1], maxx=box[2], maxy=box[3])
+    times, matched = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        resp = client.post('/csw', data=body, content_type='application/xml')
+        times.append(time.perf_counter() - start)
+        text = resp.get_data(as_text=True)
+        matched = int(text.split('numberOfRecordsMatched="')[1].split('"')[0])
+    return statistics.median(times), matched
+
+
+def main() -> None:
+    """Build, query with and without the index, print the figures and the ratio."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--records', type=int, default=100_000)
+    ap.add_argument('--repeat', type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f'sqlite:///{Path(tmp) / "bench.db"}'
+        config = Config(overrides={'repository': {'database': url}}, environ={})
+        app = create_app(config)
+        start = time.perf_counter()
+        build(config.database_url, args.records)
+        print(f'catalogue: {args.records} records written in {time.perf_counter() - start:.1f} s')
+        client = app.test_client()
+        for label, box in (('1 x 1 degree box', (8.0, 46.0, 9.0, 47.0)),
+                           ('10 x 10 degree box', (0.0, 40.0, 10.0, 50.0))):
+            indexed, n1 = timed(client, box, args.repeat)
+            repository.USE_SPATIAL_INDEX = False
+            baseline, n2 = timed(client, box, max(1, args.repeat // 2))
+            repository.USE_SPATIAL_INDEX = True
+            assert n1 == n2, (n1, n2)
+            print(f'{label:<20} matched {n1:>6}   R*Tree {indexed * 1000:8.1f} ms   '
+                  f'per-row (pycsw) {baseline * 1000:8.1f} ms   speed-up {baseline / indexed:5.1f}x')
+
+
+if __name__ == '__main__':
+    main()
