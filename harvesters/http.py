@@ -1,7 +1,6 @@
 """Shared HTTP client code for harvesters: timeouts, bounded retries, safe XML, counts."""
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -87,23 +86,6 @@ class HttpClient:
             raise SourceUnreachable(f'{url}: cannot connect ({_reason(err)})') from None
         except requests.exceptions.RequestException as err:
             raise HarvestError(f'{url}: request failed ({_reason(err)})') from None
-
-    def get_json(self, url: str, params: Optional[dict] = None) -> dict:
-        """GET a JSON document; HarvestError on HTTP errors or malformed JSON."""
-        resp = self.get(url, params=params, accept='application/json')
-        if resp.status_code >= 400:
-            raise HarvestError(f'{resp.url}: HTTP {resp.status_code}')
-        try:
-            return json.loads(resp.content)
-        except ValueError:
-            raise HarvestError(f'{resp.url}: the answer is not JSON') from None
-
-    def get_xml(self, url: str, params: Optional[dict] = None) -> etree._Element:
-        """GET an XML document and parse it safely; HarvestError on failure."""
-        resp = self.get(url, params=params, accept='application/xml, text/xml')
-        if resp.status_code >= 400:
-            raise HarvestError(f'{resp.url}: HTTP {resp.status_code}')
-        return parse_xml(resp.content, resp.url)
 
     def map(self, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Apply ``func`` to every item with at most ``max_workers`` at once, in order."""

@@ -14,6 +14,7 @@ absolute or relative navigation links, the ``values`` erratum of the 1.0 text).
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -32,12 +33,12 @@ PROTOCOL = 'OGC:STA'
 OBJECT_TYPE_PREFIX = 'urn:ogc:def:ebRIM-ObjectType:OGC:Dataset:'
 _OM_TYPE = re.compile(r'/observationType/(OGC-OM)/(\d+)\.(\d+)/(\w+)/?$')
 _VERSION = re.compile(r'/v(\d+\.\d+)(?:/|$)')
-_SCALAR = (str, int, float, bool)
 
 Box = tuple[float, float, float, float]
 
 
 # ---- small helpers ---------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
 def normalise_root(url: str) -> str:
     """The canonical form of an STA service root: no query, no fragment, no trailing slash,
     lower-case scheme and host. Used for identifiers, so both spellings give the same ids."""
@@ -291,6 +292,7 @@ def navigation_link(root_url: str, entity: dict, name: str, entity_set: str) -> 
 
 
 # ---- identifiers -----------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
 def service_id(root_url: str) -> str:
     """Identifier of the service record of an STA root."""
     return make_identifier('sta-service', normalise_root(root_url))

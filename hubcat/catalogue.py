@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
-from sqlalchemy import MetaData, Table, bindparam, select
+from sqlalchemy import bindparam, select
 
 from hubcat import dublincore
-from hubcat.db import get_engine
+from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import DATASTREAM, OFFERING, THING, CatalogRecord, make_identifier
 from hubcat.times import iso, parse_time, utcnow
@@ -91,7 +91,7 @@ class Catalogue:
 
     def __init__(self, database_url: str, table: str = 'records'):
         self.engine = get_engine(database_url)
-        self.table = Table(table, MetaData(), autoload_with=self.engine)
+        self.table = records_table(database_url, table)
 
     # ---- writing -----------------------------------------------------------------
     def sync(self, source_id: int, records: Iterable[CatalogRecord], *, stale_after: int = 86400,
@@ -106,28 +106,25 @@ class Catalogue:
         stamp = iso(now)
         records = list(records)
         statuses = derive_statuses(records, now, stale_after)
-        rows = [self._row(r, source_id, *statuses[r.identifier]) for r in records]
-        rows += [self._association_row(r, a, source_id) for r in records for a in r.associations]
+        rows = [self._row(r, source_id, *statuses[r.identifier], stamp) for r in records]
+        rows += [self._association_row(r, a, source_id, stamp)
+                 for r in records for a in r.associations]
         columns = set().union(*rows) if rows else set()
         rows = [{c: row.get(c) for c in columns} for row in rows]
         counts = SyncCounts()
         t = self.table
-        with self.engine.begin() as conn:
-            existing = {row.identifier: row for row in conn.execute(
-                select(t.c.identifier, t.c.hc_hash, t.c.hc_status, t.c.hc_status_reason,
+        state = select(t.c.identifier, t.c.hc_hash, t.c.hc_status, t.c.hc_status_reason,
                        t.c.hc_kind, t.c.insert_date, t.c.hc_source_id, t.c.date_modified,
                        t.c.hc_status_changed)
-                .where(t.c.hc_source_id == source_id))}
+        with self.engine.begin() as conn:
+            existing = {row.identifier: row for row in conn.execute(
+                state.where(t.c.hc_source_id == source_id))}
             new_ids = {row['identifier'] for row in rows}
             # identifiers owned by another source (or by none): take them over as updates
             strays = new_ids - set(existing)
             if strays:
                 for chunk in _chunks(sorted(strays), 500):
-                    for row in conn.execute(select(
-                            t.c.identifier, t.c.hc_hash, t.c.hc_status, t.c.hc_status_reason,
-                            t.c.hc_kind, t.c.insert_date, t.c.hc_source_id, t.c.date_modified,
-                            t.c.hc_status_changed)
-                            .where(t.c.identifier.in_(chunk))):
+                    for row in conn.execute(state.where(t.c.identifier.in_(chunk))):
                         existing[row.identifier] = row
             inserts, updates, touched = [], [], []
             for row in rows:
@@ -191,17 +188,26 @@ class Catalogue:
         return sum(1 for r in rows if r.hc_kind != ASSOCIATION)
 
     def _set_status(self, conn, identifiers: list[str], status: str, reason: str, stamp: str) -> None:
+        """Set one status on many rows; records get their DC document and free text redone."""
         t = self.table
+        common = {'hc_status': status, 'hc_status_reason': reason, 'hc_status_changed': stamp}
         for chunk in _chunks(identifiers, 500):
+            documents, bare = [], []
             for row in conn.execute(select(t.c.identifier, t.c.hc_record, t.c.date_modified)
                                     .where(t.c.identifier.in_(chunk))):
-                values = {'hc_status': status, 'hc_status_reason': reason,
-                          'hc_status_changed': stamp}
-                if row.hc_record:
-                    record = CatalogRecord.from_json(row.hc_record)
-                    values['xml'] = dublincore.render_dc(record, status, reason, row.date_modified or '')
-                    values['anytext'] = dublincore.anytext(record, status, reason)
-                conn.execute(t.update().where(t.c.identifier == row.identifier).values(values))
+                if not row.hc_record:  # an association: no document to redo
+                    bare.append(row.identifier)
+                    continue
+                record = CatalogRecord.from_json(row.hc_record)
+                documents.append({
+                    '_id': row.identifier,
+                    'xml': dublincore.render_dc(record, status, reason, row.date_modified or ''),
+                    'anytext': dublincore.anytext(record, status, reason)})
+            if documents:
+                conn.execute(t.update().where(t.c.identifier == bindparam('_id'))
+                             .values(**common), documents)
+            if bare:
+                conn.execute(t.update().where(t.c.identifier.in_(bare)).values(**common))
 
     def delete_source_records(self, source_id: int) -> int:
         """Delete every record of a source (an explicit administrator request only)."""
@@ -216,6 +222,17 @@ class Catalogue:
             row = conn.execute(select(self.table).where(
                 self.table.c.identifier == identifier)).mappings().first()
             return dict(row) if row else None
+
+    def briefs(self, identifiers: list[str]) -> list[dict]:
+        """identifier, title and type of each given record that exists, in the given order."""
+        t = self.table
+        found = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(identifiers, 500):
+                for row in conn.execute(select(t.c.identifier, t.c.title, t.c.type)
+                                        .where(t.c.identifier.in_(chunk))).mappings():
+                    found[row['identifier']] = dict(row)
+        return [found[i] for i in identifiers if i in found]
 
     def rows(self, source_id: Optional[int] = None, kind: Optional[str] = None) -> list[dict]:
         """Rows (HubCat columns and title) of one source and/or kind."""
@@ -243,8 +260,7 @@ class Catalogue:
 
     # ---- row building --------------------------------------------------------------
     @staticmethod
-    def _row(record: CatalogRecord, source_id: int, status: str, reason: str) -> dict:
-        stamp = iso(utcnow())
+    def _row(record: CatalogRecord, source_id: int, status: str, reason: str, stamp: str) -> dict:
         labels = record.observed_property_labels or record.observed_properties
         return {
             'identifier': record.identifier,
@@ -290,7 +306,7 @@ class Catalogue:
         }
 
     @staticmethod
-    def _association_row(record: CatalogRecord, assoc, source_id: int) -> dict:
+    def _association_row(record: CatalogRecord, assoc, source_id: int, stamp: str) -> dict:
         identifier = make_identifier('association', assoc.type, record.identifier, assoc.target)
         kind = assoc.type.rsplit(':', 1)[-1]
         digest = f'{assoc.type}|{record.identifier}|{assoc.target}'
@@ -307,7 +323,7 @@ class Catalogue:
             'hc_source_id': source_id,
             'hc_status': ONLINE,
             'hc_status_reason': '',
-            'hc_last_seen': iso(utcnow()),
+            'hc_last_seen': stamp,
             'hc_service_id': record.service_id or None,
             'hc_service_type': record.service_type or None,
             'hc_assoc_type': assoc.type,

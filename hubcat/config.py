@@ -149,6 +149,12 @@ class Config:
         return url
 
     @property
+    def database_display(self) -> str:
+        """The database URL with its password hidden (for messages and logs)."""
+        from sqlalchemy.engine import make_url
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
     def table(self) -> str:
         """pycsw's records table name."""
         return self.parser.get('repository', 'table')

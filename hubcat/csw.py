@@ -1,6 +1,7 @@
 """Running pycsw for one HTTP request, with HubCat's profile, repository and fixes."""
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -43,7 +44,11 @@ class HubCatCsw(Csw):
 
 @dataclass
 class CswRequest:
-    """What HubCat needs to know about a CSW request before pycsw sees it."""
+    """What HubCat needs to know about a CSW request before pycsw sees it.
+
+    ``kvp`` holds the query parameters with lower-cased names (CSW KVP names are
+    case-insensitive); the POST body is parsed once, on first use.
+    """
     method: str
     body: bytes = b''
     kvp: dict = field(default_factory=dict)
@@ -52,20 +57,19 @@ class CswRequest:
     def operation(self) -> str:
         """The request name (GetRecords, Harvest, ...), '' when unknown."""
         if self.method == 'GET':
-            lowered = {k.lower(): v for k, v in self.kvp.items()}
-            return lowered.get('request', '')
-        root = self.xml_root()
+            return self.kvp.get('request', '')
+        root = self.xml_root
         return etree.QName(root).localname if root is not None else ''
 
     @property
     def version(self) -> str:
         """'2.0.2' or '3.0.0' (what the request names; 3.0.0 by default, as pycsw)."""
         if self.method == 'GET':
-            lowered = {k.lower(): v for k, v in self.kvp.items()}
-            text = lowered.get('version', '') or lowered.get('acceptversions', '')
+            text = self.kvp.get('version', '') or self.kvp.get('acceptversions', '')
             return '2.0.2' if '2.0.2' in text else '3.0.0'
         return '2.0.2' if b'cat/csw/2.0.2' in self.body else '3.0.0'
 
+    @functools.cached_property
     def xml_root(self) -> Optional[etree._Element]:
         """The parsed POST body (safe parser), None if it is not XML."""
         from harvesters.http import safe_xml_parser
@@ -85,7 +89,7 @@ def authorised(config: Config, headers) -> bool:
     """True when the request carries the administrator token (and one is configured)."""
     import hmac
     token = config.admin_token
-    return bool(token) and hmac.compare_digest(bearer_token(headers), token)
+    return bool(token) and hmac.compare_digest(bearer_token(headers).encode(), token.encode())
 
 
 def run_pycsw(config: Config, environ: dict, body: bytes, url: str) -> tuple[int, str, bytes]:
@@ -111,4 +115,4 @@ def refuse_write(request: CswRequest) -> tuple[int, str, bytes]:
 def parse_request(method: str, query_string: str, body: bytes) -> CswRequest:
     """A :class:`CswRequest` from the HTTP method, query string and body."""
     return CswRequest(method=method.upper(), body=body,
-                      kvp=dict(parse_qsl(query_string, keep_blank_values=True)))
+                      kvp={k.lower(): v for k, v in parse_qsl(query_string, keep_blank_values=True)})

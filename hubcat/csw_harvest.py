@@ -49,10 +49,10 @@ def parse_iso_duration(text: str) -> int:
 def harvest_parameters(request: CswRequest) -> Optional[dict]:
     """source, resourcetype, harvestinterval of a Harvest request (KVP or XML), or None."""
     if request.method == 'GET':
-        kvp = {k.lower(): v for k, v in request.kvp.items()}
+        kvp = request.kvp
         return {'source': kvp.get('source', ''), 'resourcetype': kvp.get('resourcetype', ''),
                 'harvestinterval': kvp.get('harvestinterval', '')}
-    root = request.xml_root()
+    root = request.xml_root
     if root is None:
         return None
 
@@ -116,8 +116,7 @@ def _harvest(config: Config, url: str, source_type: str, schedule, version: str,
     if schedule:
         from hubcat.scheduler import sources_changed
         sources_changed(config.database_url)   # a scheduler in this process follows at once
-    catalogue = Catalogue(config.database_url, config.table)
-    inserted = [row for row in (catalogue.get(i) for i in report.inserted) if row]
+    inserted = Catalogue(config.database_url, config.table).briefs(report.inserted)
     return 200, XML, harvest_response(version, report.counts, inserted)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import Column, create_engine, event, inspect, text
+from sqlalchemy import Column, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 
 LOGGER = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+_TABLES: dict = {}
 
 # Envelope-based spatial predicates for PostgreSQL without PostGIS: pycsw calls
 # query_spatial(wkt, wkt, predicate, distance) there, which it would otherwise
@@ -65,13 +66,18 @@ END $$ LANGUAGE plpgsql IMMUTABLE;
 
 def get_engine(url: str) -> Engine:
     """The shared engine for ``url`` (created once per process)."""
-    from pycsw.core.repository import Repository
     with _LOCK:
-        engine = Repository._engines.get(url)
-        if engine is None:
-            engine = _create_engine(url)
-            Repository._engines[url] = engine
-        return engine
+        return get_engine_unlocked(url)
+
+
+def get_engine_unlocked(url: str) -> Engine:
+    """:func:`get_engine` for callers that hold the module lock already."""
+    from pycsw.core.repository import Repository
+    engine = Repository._engines.get(url)
+    if engine is None:
+        engine = _create_engine(url)
+        Repository._engines[url] = engine
+    return engine
 
 
 def _create_engine(url: str) -> Engine:
@@ -133,17 +139,30 @@ def init_db(url: str, table: str = 'records') -> list[str]:
                 conn.execute(text(statement))
         if fresh:
             done.append(f'created spatial index {table}_rtree')
-    if engine.dialect.name == 'postgresql' and not _has_postgis(engine):
+    if engine.dialect.name == 'postgresql' and not has_postgis(engine):
         with engine.begin() as conn:
             present = conn.execute(text(
                 "SELECT count(*) FROM pg_proc WHERE proname = 'hubcat_envelope'")).scalar()
             if not present:
                 conn.execute(text(_PG_FUNCTIONS))
                 done.append('created spatial functions (PostgreSQL without PostGIS)')
+    if done:  # columns may have changed: reflect again on next use
+        with _LOCK:
+            _TABLES.pop((url, table), None)
     return done
 
 
-def _has_postgis(engine: Engine) -> bool:
+def records_table(url: str, table: str = 'records') -> Table:
+    """pycsw's records table of a database, reflected once per process."""
+    key = (url, table)
+    with _LOCK:
+        if key not in _TABLES:
+            _TABLES[key] = Table(table, MetaData(), autoload_with=get_engine_unlocked(url))
+        return _TABLES[key]
+
+
+def has_postgis(engine: Engine) -> bool:
+    """True when the PostGIS extension is installed in the engine's database."""
     with engine.connect() as conn:
         return bool(conn.execute(text(
             "SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")).scalar())
@@ -160,19 +179,13 @@ def _create_records_table(url: str, table: str) -> None:
                    create_plpythonu_functions=False, extra_columns=extra)
 
 
-def table_counts(url: str, table: str = 'records') -> dict:
-    """Record counts by kind (for status output and tests)."""
-    engine = get_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(text(f'SELECT hc_kind, count(*) FROM {table} GROUP BY hc_kind'))
-        return {kind or 'other': n for kind, n in rows}
-
-
 def dispose_engine(url: str) -> None:
     """Close every pooled connection of ``url`` and forget the engine (tests, shutdown)."""
     from pycsw.core.repository import Repository
     with _LOCK:
         engine = Repository._engines.pop(url, None)
+        for key in [k for k in _TABLES if k[0] == url]:
+            del _TABLES[key]
     if engine is not None:
         engine.dispose()
     from hubcat import repository

@@ -21,13 +21,6 @@ def bbox_to_wkt(bbox: Optional[Box]) -> Optional[str]:
 
 
 def _num(value: float) -> str:
-    return repr(round(value, 7)).rstrip('0').rstrip('.') if '.' in repr(round(value, 7)) \
-        else repr(round(value, 7))
-
-
-def valid_lonlat_box(bbox: Optional[Box]) -> bool:
-    """True when the box lies inside longitude [-180, 180] and latitude [-90, 90]."""
-    if bbox is None:
-        return False
-    minx, miny, maxx, maxy = bbox
-    return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    """A coordinate to 7 decimals (about 1 cm), without trailing zeros."""
+    text = f'{value:.7f}'.rstrip('0').rstrip('.')
+    return '0' if text == '-0' else text

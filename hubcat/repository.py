@@ -15,11 +15,11 @@ import re
 import threading
 
 from pycsw.core.repository import Repository
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat.db import get_engine
+from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.spatial_index import prefilter
 from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
 
@@ -45,21 +45,15 @@ def _bind(url: str, table: str):
     with _CACHE_LOCK:
         if key not in _CACHE:
             engine = get_engine(url)
-            base = declarative_base()
-            dataset = type('dataset', (base,), {
-                '__tablename__': table,
-                '__table_args__': {'autoload_with': engine},
-            })
+            reflected = records_table(url, table)
+            dataset = type('dataset', (declarative_base(),), {'__table__': reflected})
             dbtype, geom_col, fts = engine.name, None, False
             if engine.name == 'postgresql':
                 with engine.connect() as conn:
                     fts = bool(conn.execute(text(
                         "select relname from pg_class where relname='fts_gin_idx'")).scalar())
-                    postgis = conn.execute(text(
-                        "select count(*) from pg_extension where extname='postgis'")).scalar()
-                if postgis:
-                    columns = {c['name'] for c in inspect(engine).get_columns(table)}
-                    if 'wkb_geometry' in columns:
+                if has_postgis(engine):
+                    if 'wkb_geometry' in reflected.c:
                         dbtype, geom_col = 'postgresql+postgis+native', 'wkb_geometry'
                     else:
                         dbtype = 'postgresql+postgis+wkt'
@@ -95,7 +89,7 @@ class HubCatRepository(Repository):
         if 'where' in constraint:
             where = rewrite_multivalued(constraint['where'])
             if self.dbtype == 'sqlite' and USE_SPATIAL_INDEX:
-                where = prefilter(where, self.dataset.__tablename__)
+                where = prefilter(where, self.dataset.__table__.name)
             constraint = dict(constraint, where=where)
         self._typenames = typenames
         try:

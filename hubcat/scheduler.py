@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timezone
-from typing import Optional
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -226,7 +225,3 @@ def sources_changed(database_url: str) -> None:
         sched.sync()
 
 
-def running_scheduler(database_url: str) -> Optional[HubCatScheduler]:
-    """The scheduler of this process on ``database_url``, if one runs."""
-    with _RUNNING_LOCK:
-        return next((s for s in _RUNNING if s.config.database_url == database_url), None)

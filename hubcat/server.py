@@ -34,12 +34,8 @@ def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
     stop = threading.Event()
     sched = None
     if scheduler:
-        try:
-            from hubcat.scheduler import start_background_scheduler
-        except ImportError:
-            start_background_scheduler = None
-        if start_background_scheduler is not None:
-            sched = start_background_scheduler(config)
+        from hubcat.scheduler import start_background_scheduler
+        sched = start_background_scheduler(config)
 
     def shutdown(*_args):
         stop.set()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from hubcat.catalogue import OFFLINE, ONLINE, REMOVED, STALE, UNREACHABLE, Catalogue
 from hubcat.sources import SourceRegistry
+from hubcat.times import iso
 
 REASONS = (REMOVED, STALE, UNREACHABLE)
 
@@ -34,8 +35,8 @@ def status_summary(database_url: str, table: str = 'records') -> dict:
     per_source: dict = {}
     for source in SourceRegistry(database_url).list():
         per_source[source.id] = dict(id=source.id, name=source.name, reachable=source.reachable,
-                                     last_harvest=source.as_dict()['last_harvest'],
-                                     last_success=source.as_dict()['last_success'], **_empty())
+                                     last_harvest=iso(source.last_harvest),
+                                     last_success=iso(source.last_success), **_empty())
     for row in Catalogue(database_url, table).status_counts():
         source_id = row['hc_source_id']
         entry = per_source.setdefault(source_id, dict(

@@ -49,15 +49,11 @@ def init(ctx):
     try:
         done = init_db(config.database_url, config.table)
     except Exception as err:  # noqa: BLE001 - reported as one line
-        from sqlalchemy.engine import make_url
-        shown = make_url(config.database_url).render_as_string(hide_password=True)
-        raise click.ClickException(f'cannot initialise {shown}: '
+        raise click.ClickException(f'cannot initialise {config.database_display}: '
                                    f'{str(err).splitlines()[0]}') from None
     for line in done:
         click.echo(line)
-    from sqlalchemy.engine import make_url
-    click.echo('catalogue database ready: '
-               + make_url(config.database_url).render_as_string(hide_password=True))
+    click.echo(f'catalogue database ready: {config.database_display}')
 
 
 @cli.command()

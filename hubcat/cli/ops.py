@@ -40,7 +40,6 @@ def register(cli: click.Group) -> None:
         Several scheduler processes may share one PostgreSQL database: a source's
         harvest never runs twice at once.
         """
-        from sqlalchemy.engine import make_url
 
         from hubcat.db import init_db
         config = load_config(ctx)
@@ -51,6 +50,6 @@ def register(cli: click.Group) -> None:
             stop.set()
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        shown = make_url(config.database_url).render_as_string(hide_password=True)
-        click.echo(f'HubCat scheduler running on {shown}  (Ctrl-C stops)', err=True)
+        click.echo(f'HubCat scheduler running on {config.database_display}  (Ctrl-C stops)',
+                   err=True)
         run_scheduler(config, stop)

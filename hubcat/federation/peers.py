@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy import delete, insert, select
 
 from hubcat.config import Config
 from hubcat.db import get_engine
@@ -169,10 +169,15 @@ def _check_unique(found: list[Peer]) -> None:
         seen.add(peer.name)
 
 
+_PEER_TABLE_READY: set[str] = set()
+
+
 def _engine(config: Config):
+    """The engine, with the peers table created (checked once per database and process)."""
     engine = get_engine(config.database_url)
-    if not inspect(engine).has_table(peers_table.name):
+    if config.database_url not in _PEER_TABLE_READY:
         peers_table.create(engine, checkfirst=True)
+        _PEER_TABLE_READY.add(config.database_url)
     return engine
 
 
@@ -187,11 +192,6 @@ def database_peers(config: Config) -> list[Peer]:
 def list_peers(config: Config) -> list[Peer]:
     """Every peer: the configuration file's first, then the database's."""
     return config_peers(config) + database_peers(config)
-
-
-def get_peer(config: Config, name: str) -> Optional[Peer]:
-    """The peer called ``name``, or None."""
-    return next((p for p in list_peers(config) if p.name == name), None)
 
 
 def add_peer(config: Config, url: str, name: Optional[str] = None,

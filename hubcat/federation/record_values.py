@@ -31,9 +31,6 @@ _ISO_PATHS = {
     'format': 'gmd:distributionInfo/gmd:MD_Distribution/gmd:distributionFormat/'
               'gmd:MD_Format/gmd:name/gco:CharacterString',
 }
-_DC_ALIASES = {'modified': 'modified', 'date': 'date', 'abstract': 'abstract'}
-
-
 def schema_of(record: etree._Element) -> str:
     """``dc``, ``iso``, ``ebrim`` or ``other`` by the record's root element."""
     ns = etree.QName(record).namespace

@@ -16,13 +16,13 @@ same comment goes into the OWS ExceptionReport (:func:`hubcat.ows.exception_repo
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Optional
 
 from lxml import etree
 
 from hubcat.federation.csw_request import CSW, CSW30, NAMESPACES, CswRequest
 from hubcat.ows import exception_report
+from hubcat.times import iso, utcnow
 from hubcat.federation.provenance import tag_record
 
 LOGGER = logging.getLogger(__name__)
@@ -57,10 +57,6 @@ def peer_status_comment(answers: list, note: str = '') -> etree._Comment:
     return etree.Comment(text.replace('--', '- -'))
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
 def getrecords_response(req: CswRequest, merged, answers: list, request_id: Optional[str],
                         note: str = '', pretty: bool = True) -> bytes:
     """A GetRecordsResponse (2.0.2 or 3.0.0) of the merged page, records tagged with their peer."""
@@ -71,7 +67,7 @@ def getrecords_response(req: CswRequest, merged, answers: list, request_id: Opti
     root.append(peer_status_comment(answers, note))
     if request_id and not v3:
         etree.SubElement(root, f'{{{ns}}}RequestId').text = request_id
-    etree.SubElement(root, f'{{{ns}}}SearchStatus', timestamp=_now())
+    etree.SubElement(root, f'{{{ns}}}SearchStatus', timestamp=iso(utcnow()))
     schema = next((a.record_schema for a in answers if a.record_schema), req.output_schema)
     results = etree.SubElement(root, f'{{{ns}}}SearchResults',
                                numberOfRecordsMatched=str(merged.matched),

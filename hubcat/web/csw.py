@@ -22,7 +22,7 @@ def csw():
     csw_request = parse_request(request.method, request.query_string.decode('latin-1'), body)
     if csw_request.operation in WRITE_OPERATIONS and not authorised(config, request.headers):
         return _response(*refuse_write(csw_request))
-    for hook in REQUEST_HOOKS + current_app.config.get('HUBCAT_CSW_HOOKS', []):
+    for hook in REQUEST_HOOKS:
         answer = hook(config, csw_request, request)
         if answer is not None:
             return _response(*answer)

@@ -8,11 +8,11 @@ with a status code: 400 bad input, 401 no/wrong token, 403 writes disabled,
 """
 from __future__ import annotations
 
-import hmac
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
+from hubcat.csw import authorised
 from hubcat.federation.csw_request import parse_xml
 from hubcat.federation.fanout import federate
 from hubcat.federation.service import local_peer
@@ -21,6 +21,7 @@ from hubcat.federation.peers import (PeerConflict, PeerError, PeerNotFound, add_
                           remove_peer)
 from hubcat.federation.record_values import bbox_of, value_of
 from hubcat.federation.search_query import SearchError, build_getrecords, parse_bbox, parse_limit
+from hubcat.web.api import error_response
 from hubcat.web.federation import LOCAL_CSW_PATH, app_transport, seen_requests
 
 LOGGER = logging.getLogger(__name__)
@@ -28,19 +29,17 @@ LOGGER = logging.getLogger(__name__)
 bp = Blueprint('federation_api', __name__)
 
 
-def _error(status: int, message: str):
-    return jsonify(error=message, status=status), status
+_error = error_response
 
 
 def _refusal():
     """None if the request carries the admin token, else the JSON error to answer."""
-    token = current_app.config['HUBCAT'].admin_token
-    if not token:
+    config = current_app.config['HUBCAT']
+    if not config.admin_token:
         return _error(403, 'writes are disabled: no admin token is configured')
-    given = request.headers.get('Authorization', '')
-    if not given.startswith('Bearer '):
+    if not request.headers.get('Authorization', '').startswith('Bearer '):
         return _error(401, 'missing "Authorization: Bearer <token>" header')
-    if not hmac.compare_digest(given[len('Bearer '):].strip().encode(), token.encode()):
+    if not authorised(config, request.headers):
         return _error(401, 'wrong admin token')
     return None
 

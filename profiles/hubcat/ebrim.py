@@ -78,8 +78,7 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
         attrs['mimeType'] = 'application/json' if rec.service_type == 'STA' else 'application/xml'
     node = etree.Element(_q(tag), nsmap=NSMAP, **attrs)
     if esn in ('summary', 'full'):
-        status = view.status if not view.reason else f'{view.status}:{view.reason}'
-        _slot(node, SLOT + 'status', [status])
+        _slot(node, SLOT + 'status', [view.status_text])
         _slot(node, SLOT + 'lastSeen', [view.last_seen], 'urn:oasis:names:tc:ebxml-regrep:DataType:DateTime')
         _slot(node, SLOT + 'statusChanged', [view.status_changed], 'urn:oasis:names:tc:ebxml-regrep:DataType:DateTime')
         _slot(node, SLOT + 'serviceType', [rec.service_type])

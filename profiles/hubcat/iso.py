@@ -153,8 +153,7 @@ def _identification(node, rec, view: RowView, brief: bool):
         _contact(ident, 'gmd:pointOfContact', rec.organization or rec.service_url or 'unknown')
         _keywords(ident, rec.keywords)
         _keywords(ident, rec.observed_property_labels or rec.observed_properties, PROPERTY_THESAURUS)
-        status = view.status if not view.reason else f'{view.status}:{view.reason}'
-        _keywords(ident, [status], STATUS_THESAURUS)
+        _keywords(ident, [view.status_text], STATUS_THESAURUS)
     if is_service:
         _sub(ident, 'srv:serviceType/gco:LocalName',
              {'STA': 'OGC:SensorThings', 'SOS': 'OGC:SOS'}.get(rec.service_type, rec.service_type))

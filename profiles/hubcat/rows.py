@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from hubcat.dublincore import status_text
 from hubcat.records import CatalogRecord
 
 
@@ -21,6 +22,11 @@ class RowView:
     assoc_type: str = ''
     assoc_source: str = ''
     assoc_target: str = ''
+
+    @property
+    def status_text(self) -> str:
+        """'online' or 'offline:<reason>', as every output schema shows it."""
+        return status_text(self.status, self.reason)
 
     @classmethod
     def from_row(cls, row) -> 'RowView':
