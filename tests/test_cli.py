@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -144,3 +146,12 @@ def test_environment_names_config_and_database(database_url, tmp_path):
                               env=env).exit_code == 0
     from hubcat.sources import SourceRegistry
     assert [s.url for s in SourceRegistry(database_url).list()] == ['http://127.0.0.1:9/v1.1']
+
+
+def test_manual_harvest_shows_a_progress_bar(run, sta_server):
+    run('init')
+    run('source', 'add', sta_server, '--type', 'sta', '--name', 'peer')
+    result = run('harvest', 'peer')
+    assert result.exit_code == 0
+    assert re.search(r'peer: +\d+%\|.*\| 50/50', result.output), result.output[-500:]
+    assert 'peer: success; added 251' in result.output
