@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 from typing import Optional
 
 from hubcat.config import Config
@@ -21,24 +20,32 @@ def make_server(config: Config, host: str, port: int, app=None):
 
 
 def stop_server(server) -> None:
-    """Stop a waitress server: finish its worker threads first, then close every socket."""
+    """Stop a waitress server: finish its worker threads, then close every socket.
+
+    The sockets are closed by the server's own loop (through its trigger), so the
+    loop never selects on a closed descriptor; when the loop has ended already,
+    they are closed here.  Calling it twice is harmless.
+    """
     from waitress import wasyncore
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-    wasyncore.close_all(server._map)
+    if not server._map:
+        return
+    try:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    except (OSError, ValueError):  # the trigger is closed: the loop is not running
+        wasyncore.close_all(server._map)
 
 
 def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
                   on_ready: Optional[callable] = None, announce: bool = True) -> None:
     """Serve until SIGINT/SIGTERM; runs the harvest scheduler too unless told not to."""
     server = make_server(config, host, port)
-    stop = threading.Event()
     sched = None
     if scheduler:
         from hubcat.scheduler import start_background_scheduler
         sched = start_background_scheduler(config)
 
     def shutdown(*_args):
-        stop.set()
         stop_server(server)
 
     signal.signal(signal.SIGTERM, shutdown)
