@@ -36,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEER_SCRIPT = os.environ.get('HUBCAT_CSW_PEER_SCRIPT',
                              os.path.join(HERE, '..', '..', 'shared', 'peers', 'csw_peer.sh'))
 if not os.path.exists(PEER_SCRIPT):
-    PEER_SCRIPT = '/work/shared/peers/csw_peer.sh'
+    sys.exit(f'{PEER_SCRIPT} is missing: ../shared must sit beside the project')
 STOCK_PORT, PYCSW_DS_PORT, DEAD_PORT = 8493, 8499, 8498
 PROXY_PORTS = (8495, 8496, 8497)
 CSW = 'http://www.opengis.net/cat/csw/2.0.2'

@@ -27,6 +27,15 @@ FIXTURES = SHARED / 'fixtures'
 PEERS = SHARED / 'peers'
 ADMIN_TOKEN = 'test-admin-token'
 
+
+
+def pytest_sessionstart(session):
+    """Stop at once, with one clear line, when ../shared is not beside the project."""
+    if not FIXTURES.is_dir() or not PEERS.is_dir():
+        pytest.exit(f'{SHARED} is missing: the tests read ../shared/fixtures and ../shared/peers '
+                    'beside the project (clone the project next to shared/)', returncode=4)
+
+
 _BACKENDS = ['sqlite'] + (['postgresql'] if os.environ.get('HUBCAT_TEST_DATABASE_URL') else [])
 
 

@@ -1,8 +1,9 @@
 """Real peers for the federation tests, all on 127.0.0.1.
 
-* stock pycsw 2.6.2 servers started by ``/work/shared/peers/csw_peer.sh``
-  (ports 8493: all 29 fixture records; 8494: the 17 ISO records, so 17 duplicates);
-* a stock pycsw (this venv's) serving the 8493 database with the ebRIM profile,
+* stock pycsw 2.6.2 servers started by ``../shared/peers/csw_peer.sh``
+  (ports ``HUBCAT_TEST_CSW_PORT`` (default 8493): all 29 fixture records; the next
+  port: the 17 ISO records, so 17 duplicates);
+* a stock pycsw (this venv's) serving the first peer's database with the ebRIM profile,
   in a thread;
 * a peer that accepts connections and never answers, one that answers with an
   OWS ExceptionReport, one that answers plain text, and a closed port;
@@ -26,7 +27,10 @@ from werkzeug.serving import make_server
 
 from hubcat.config import Config
 
-PEER_SCRIPT = os.environ.get('HUBCAT_CSW_PEER_SCRIPT', '/work/shared/peers/csw_peer.sh')
+from conftest import PEERS
+
+PEER_SCRIPT = os.environ.get('HUBCAT_CSW_PEER_SCRIPT', str(PEERS / 'csw_peer.sh'))
+CSW_PORT = int(os.environ.get('HUBCAT_TEST_CSW_PORT', '8493'))
 RECORDS = os.path.join(os.path.dirname(PEER_SCRIPT), '..', 'fixtures', 'csw_records')
 _STARTED: dict = {}
 
@@ -54,13 +58,13 @@ def _start_csw_peer(request, port: int, records: Optional[str] = None) -> str:
 @pytest.fixture(scope='session')
 def pycsw_all(request) -> str:
     """A stock pycsw with all 29 fixture records (12 DC, 17 ISO)."""
-    return _start_csw_peer(request, 8493)
+    return _start_csw_peer(request, CSW_PORT)
 
 
 @pytest.fixture(scope='session')
 def pycsw_iso(request) -> str:
     """A second stock pycsw holding the 17 ISO records (all also in ``pycsw_all``)."""
-    return _start_csw_peer(request, 8494, os.path.join(RECORDS, 'apiso_iso'))
+    return _start_csw_peer(request, CSW_PORT + 1, os.path.join(RECORDS, 'apiso_iso'))
 
 
 class ServerThread:
@@ -81,10 +85,10 @@ class ServerThread:
 
 @pytest.fixture(scope='session')
 def pycsw_ebrim(pycsw_all, tmp_path_factory) -> str:
-    """A stock pycsw (this venv's) with profiles apiso and ebrim over the 8493 database."""
+    """A stock pycsw (this venv's) with profiles apiso and ebrim over the first peer's database."""
     from pycsw.wsgi import application
     work = tmp_path_factory.mktemp('ebrim')
-    source = '/tmp/hubcat-peers/csw-8493/pycsw.cfg'
+    source = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'hubcat-peers', f'csw-{CSW_PORT}', 'pycsw.cfg')
     lines = []
     for line in open(source, encoding='utf-8'):
         if line.startswith('profiles='):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import time
 
+from conftest import FIXTURES
 from lxml import etree
 
 from hubcat.federation.csw_request import parse_kvp, parse_xml, peer_request
@@ -17,7 +18,7 @@ CSW_NS = 'http://www.opengis.net/cat/csw/2.0.2'
 DC_NS = 'http://purl.org/dc/elements/1.1/'
 DCT_NS = 'http://purl.org/dc/terms/'
 RIM_NS = 'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0'
-ISO_DIR = os.path.join('/work/shared/fixtures/csw_records/apiso_iso')
+ISO_DIR = str(FIXTURES / 'csw_records' / 'apiso_iso')
 
 
 def dc(identifier: str, title: str = None, modified: str = None) -> etree._Element:
