@@ -5,13 +5,14 @@ from flask import Blueprint, Response, current_app, request
 
 from hubcat.csw import WRITE_OPERATIONS, authorised, parse_request, refuse_write, run_pycsw
 from hubcat.csw_harvest import harvest_hook
+from hubcat.csw_output_format import output_format_hook
 from hubcat.web.federation import csw_distributed_hook
 
 bp = Blueprint('csw', __name__)
 
 #: hooks that may answer a request before pycsw: f(config, CswRequest, flask request) -> tuple|None
 #: (csw_distributed_hook: GetRecords with DistributedSearch hopCount > 1 -> federated search)
-REQUEST_HOOKS: list = [harvest_hook, csw_distributed_hook]
+REQUEST_HOOKS: list = [output_format_hook, harvest_hook, csw_distributed_hook]
 
 
 @bp.route('/csw', methods=['GET', 'POST'])
