@@ -1,4 +1,4 @@
-"""HubCat's pycsw repository (``[repository] source``): pycsw's own, with three fixes.
+"""HubCat's pycsw repository (``[repository] source``): pycsw's own, with these fixes.
 
 1. The table is reflected once per process, not on every request.
 2. ``rim:Association`` rows answer only to ``typeNames=rim:Association`` (and to
@@ -8,6 +8,11 @@
    lists single values, and CSW-T writes keep their values current.
 4. On SQLite, spatial filters look up the R*Tree of :mod:`hubcat.spatial_index`
    before pycsw's exact per-row test.
+5. No request value reaches SQL text (issue 8 point 3, docs/security.md "SQL"): filters
+   are checked by :mod:`hubcat.filter_guard` before pycsw translates them, and every
+   translated constraint (GetRecords, Transaction Update and Delete) goes through
+   :func:`hubcat.sql_guard.bind_where`; sort and GetDomain columns must be columns of
+   the table, sort orders ASC or DESC.
 """
 from __future__ import annotations
 
@@ -19,10 +24,11 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat import multivalue
+from hubcat import filter_guard, multivalue
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.search_indexes import clip_title
 from hubcat.spatial_index import prefilter
+from hubcat.sql_guard import UnsafeSQL, bind_where
 from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
 
 LOGGER = logging.getLogger(__name__)
@@ -63,6 +69,7 @@ class HubCatRepository(Repository):
         database = config.get('repository', 'database')
         table = config.get('repository', 'table')
         context.server.orm = 'sqlalchemy'  # filters with bind parameters (:pvalueN)
+        filter_guard.install()
         self.context = context
         self.filter = repo_filter
         self.engine = get_engine(database)
@@ -79,18 +86,91 @@ class HubCatRepository(Repository):
         self.queryables['_all'].update(self.context.md_core_model['mappings'])
 
     def query(self, constraint, sortby=None, typenames=None, maxrecords=10, startposition=0):
-        """pycsw's query, with association rows kept apart and multi-valued equality fixed."""
+        """pycsw's query, values bound, association rows kept apart, multi-valued equality fixed."""
         if 'where' in constraint:
-            where = multivalue.rewrite_filter(constraint['where'], self.dataset.__table__.name)
+            where, values = bind_where(constraint['where'], constraint['values'])
             if self.dbtype == 'sqlite' and USE_SPATIAL_INDEX:
-                where = prefilter(where, self.dataset.__table__.name)
-            constraint = dict(constraint, where=where)
+                where = prefilter(where, values, self.dataset.__table__.name)
+            where = multivalue.rewrite_filter(where, self.dataset.__table__.name)
+            constraint = dict(constraint, where=where, values=values)
+        if sortby is not None:
+            self._check_column(sortby.get('propertyname'))
+            if sortby.get('order') not in ('ASC', 'DESC'):
+                raise UnsafeSQL('sort order must be ASC or DESC')
         self._typenames = typenames
         try:
             return super().query(constraint, sortby=sortby, typenames=typenames,
                                  maxrecords=maxrecords, startposition=startposition)
         finally:
             self._typenames = None
+
+    def query_domain(self, domain, typenames, domainquerytype='list', count=False):
+        """pycsw's GetDomain query, on a column of the table only; multi-valued columns
+        list their distinct single values."""
+        self._check_column(domain)
+        if domain in MULTI_VALUED_COLUMNS and domainquerytype != 'range':
+            return multivalue.domain(self.session, self.dataset.__table__.name, domain, count,
+                                     self.filter)
+        return super().query_domain(domain, typenames, domainquerytype=domainquerytype, count=count)
+
+    def insert(self, record, source, insert_date):
+        """pycsw's insert (CSW-T), with a bounded title and the record's values stored."""
+        record.title = clip_title(record.title)
+        super().insert(record, source, insert_date)
+        self._write_values([record.identifier])
+
+    def update(self, record=None, recprops=None, constraint=None):
+        """pycsw's update; a constraint (Transaction Update) has its values bound; the
+        values of the changed records are kept current."""
+        if constraint is not None:
+            constraint = self._bound(constraint)
+        if record is not None:
+            record.title = clip_title(record.title)
+            ids = [record.identifier]
+        else:
+            ids = self._matching_ids(constraint)
+        result = super().update(record=record, recprops=recprops, constraint=constraint)
+        self._write_values(ids)
+        return result
+
+    def delete(self, constraint):
+        """pycsw's delete (Transaction Delete, Harvest), its values bound; the deleted
+        records' values go too."""
+        constraint = self._bound(constraint)
+        ids = self._matching_ids(constraint)
+        result = super().delete(constraint)
+        with self.engine.begin() as conn:
+            multivalue.delete_values(conn, ids)
+        return result
+
+    def _matching_ids(self, constraint) -> list:
+        """Identifiers of the records a (bound) CSW-T constraint names."""
+        query = self.session.query(self.dataset.identifier).filter(
+            text(constraint['where'])).params(self._create_values(constraint['values']))
+        return [row[0] for row in query.all()]
+
+    def _write_values(self, identifiers: list) -> None:
+        """Store the values of these records as they are now in the records table."""
+        table = self.dataset.__table__
+        columns = [c for c in ('identifier', 'hc_record', *MULTI_VALUED_COLUMNS) if c in table.c]
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(*[table.c[c] for c in columns]).where(
+                table.c.identifier.in_(identifiers))).mappings().all()
+            multivalue.write_values(conn, [(row['identifier'], multivalue.row_values(row))
+                                           for row in rows])
+            gone = set(identifiers) - {row['identifier'] for row in rows}
+            multivalue.delete_values(conn, sorted(gone))
+
+    def _bound(self, constraint) -> dict:
+        if not isinstance(constraint, dict) or 'where' not in constraint:
+            raise UnsafeSQL('not a translated filter')
+        where, values = bind_where(constraint['where'], constraint.get('values', []))
+        where = multivalue.rewrite_filter(where, self.dataset.__table__.name)
+        return dict(constraint, where=where, values=values)
+
+    def _check_column(self, name) -> None:
+        if not isinstance(name, str) or name not in self.dataset.__table__.c:
+            raise UnsafeSQL('not a column of the catalogue')
 
     def query_ids(self, ids):
         """Records by identifier, associations included."""
@@ -109,54 +189,3 @@ class HubCatRepository(Repository):
         if self._typenames and ASSOCIATION_TYPENAME in self._typenames:
             return query
         return query.filter(typename != ASSOCIATION_TYPENAME)
-
-    def query_domain(self, domain, typenames, domainquerytype='list', count=False):
-        """pycsw's GetDomain; multi-valued columns list their distinct single values."""
-        if domain in MULTI_VALUED_COLUMNS and domainquerytype != 'range':
-            return multivalue.domain(self.session, self.dataset.__table__.name, domain, count,
-                                     self.filter)
-        return super().query_domain(domain, typenames, domainquerytype, count)
-
-    def insert(self, record, source, insert_date):
-        """pycsw's insert (CSW-T), with a bounded title and the record's values stored."""
-        record.title = clip_title(record.title)
-        super().insert(record, source, insert_date)
-        self._write_values([record.identifier])
-
-    def update(self, record=None, recprops=None, constraint=None):
-        """pycsw's update (CSW-T), keeping the values of the changed records current."""
-        if record is not None:
-            record.title = clip_title(record.title)
-            ids = [record.identifier]
-        else:
-            ids = self._matching_ids(constraint)
-        result = super().update(record=record, recprops=recprops, constraint=constraint)
-        self._write_values(ids)
-        return result
-
-    def delete(self, constraint):
-        """pycsw's delete (CSW-T), forgetting the values of the deleted records."""
-        ids = self._matching_ids(constraint)
-        result = super().delete(constraint)
-        with self.engine.begin() as conn:
-            multivalue.delete_values(conn, ids)
-        return result
-
-    def _matching_ids(self, constraint) -> list:
-        """Identifiers of the records a CSW-T constraint names."""
-        table = self.dataset.__table__
-        where = multivalue.rewrite_filter(constraint['where'], table.name)
-        query = self.session.query(self.dataset.identifier).filter(text(where)).params(
-            self._create_values(constraint['values']))
-        return [row[0] for row in query.all()]
-
-    def _write_values(self, identifiers: list) -> None:
-        """Store the values of these records as they are now in the records table."""
-        table = self.dataset.__table__
-        columns = [c for c in ('identifier', 'hc_record', *MULTI_VALUED_COLUMNS) if c in table.c]
-        with self.engine.begin() as conn:
-            rows = conn.execute(select(*[table.c[c] for c in columns]).where(
-                table.c.identifier.in_(identifiers))).mappings().all()
-            multivalue.write_values(conn, [(row['identifier'], multivalue.row_values(row))
-                                           for row in rows] or
-                                    [(i, []) for i in identifiers])
