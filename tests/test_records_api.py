@@ -169,7 +169,7 @@ def test_a_sensor_record_links_to_its_thing_service_data_and_csw_forms(hubcat):
     props = stream['properties']
     assert props['status'] == 'online' and props['observedProperty'] and props['unit']
     thing = _get(links['The Thing']['href']).json()
-    assert thing['properties']['type'] == 'thing' and thing['id'] == props['thingId']
+    assert thing['properties']['type'] == 'thing' and thing['id'] == props['thingIdentifier']
     assert any(link['rel'] == 'item' and link['href'].endswith(quote(stream['id'], safe=''))
                for link in thing['links'])
     assert _get(links['The service']['href']).json()['properties']['type'] == 'service'

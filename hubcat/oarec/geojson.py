@@ -72,10 +72,10 @@ def sensor_properties(record: CatalogRecord, row) -> dict:
         'observedPropertyRaw': list(record.observed_properties),
         'unit': record.unit,
         'serviceType': record.service_type,
-        'serviceUrl': record.service_url,
-        'serviceId': record.service_id,
-        'thingId': record.thing_id,
-        'parentId': record.parent_id,
+        'serviceURL': record.service_url,           # the names of the queryables
+        'serviceIdentifier': record.service_id,
+        'thingIdentifier': record.thing_id,
+        'parentIdentifier': record.parent_id,
         'objectType': record.object_type,
     }
     properties.update({name: getattr(row, column) for name, column in STATUS_COLUMNS})
