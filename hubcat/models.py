@@ -71,6 +71,7 @@ runs = Table(
     Column('requests', Integer, default=0),
     Column('duration', Float),
     Column('errors', Text),                 # newline-separated messages
+    Column('notices', Text),                # newline-separated fallbacks (not errors)
 )
 
 peers = Table(
