@@ -29,13 +29,19 @@ class HarvestResult:
 
     :param records: every record the source holds now (service first)
     :param requests: HTTP requests made
-    :param warnings: non-fatal problems (an entity skipped, a fallback taken)
+    :param warnings: errors that did not stop the harvest: something the source holds
+        could not be read (a request failed, a description was refused); the run is
+        ``partial``
+    :param notices: everything was read, but a fallback was taken or a value was
+        kept as given (navigation links after a refused ``$expand``, an offering
+        listed twice); the run stays ``success``
     :param complete: False when part of the source could not be read; the
         catalogue then must not mark missing records as removed
     """
     records: list[CatalogRecord] = field(default_factory=list)
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     complete: bool = True
 
 

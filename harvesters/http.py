@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Optional, TypeVar
 
@@ -51,6 +52,7 @@ class HttpClient:
     def __init__(self, timeout: float = 30.0, retries: int = 2, max_workers: int = 4,
                  headers: Optional[dict] = None):
         self.timeout = timeout
+        self.retries = retries
         self.max_workers = max_workers
         self.session = requests.Session()
         retry = Retry(total=retries, connect=retries, read=retries, status=retries,
@@ -75,17 +77,27 @@ class HttpClient:
         HTTP error statuses are returned, not raised: callers decide.
         """
         self._count()
+        started = time.monotonic()
         try:
             return self.session.get(url, params=params, timeout=self.timeout,
                                     headers={'Accept': accept})
         except requests.exceptions.Timeout:
-            raise SourceUnreachable(f'{url}: no answer within {self.timeout:g} s') from None
+            raise SourceUnreachable(self._no_answer(url, started)) from None
         except requests.exceptions.ConnectionError as err:
             if 'timed out' in str(err).lower():  # a read timeout the retry layer wrapped
-                raise SourceUnreachable(f'{url}: no answer within {self.timeout:g} s') from None
+                raise SourceUnreachable(self._no_answer(url, started)) from None
             raise SourceUnreachable(f'{url}: cannot connect ({_reason(err)})') from None
         except requests.exceptions.RequestException as err:
             raise HarvestError(f'{url}: request failed ({_reason(err)})') from None
+
+    def _no_answer(self, url: str, started: float) -> str:
+        """The timeout message: the total wait when retries made it longer than one timeout."""
+        if not self.retries:
+            return f'{url}: no answer within {self.timeout:g} s'
+        waited = time.monotonic() - started
+        total = f'{waited:.1f}' if waited < 10 else f'{waited:.0f}'
+        return (f'{url}: no answer; waited {total} s in all '
+                f'({self.timeout:g} s per attempt, {self.retries} retries)')
 
     def map(self, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Apply ``func`` to every item with at most ``max_workers`` at once, in order."""

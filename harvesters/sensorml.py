@@ -12,7 +12,7 @@ from typing import Optional
 
 from harvesters.base import HarvestError
 from harvesters.gml import envelope_to_lonlat
-from harvesters.sos_capabilities import exception_message, property_label
+from harvesters.sos_capabilities import exception_message, property_label, raw_text
 from hubcat.records import CatalogRecord
 
 LOGGER = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def sensorml_to_details(element) -> dict:
         'contacts': _contacts(process),
         'outputs': _outputs(process),
     }
-    gml_id = _text(_child(process, 'identifier'))  # SensorML 2.0: gml:identifier
+    gml_id = raw_text(_child(process, 'identifier'))  # SensorML 2.0: gml:identifier
     details['unique_id'] = gml_id or _term_value(identifiers, ('uniqueid', 'stationid')) or ''
     if version == '2.0' and not details['long_name']:
         details['long_name'] = _text(_child(process, 'name'))
@@ -117,7 +117,7 @@ def _terms(process, list_name: str, item_name: str) -> list[dict]:
             label = _text(_child(term, 'label'))
             terms.append({'name': item.get('name') or label,
                           'definition': term.get('definition', ''),
-                          'value': _text(_child(term, 'value'))})
+                          'value': raw_text(_child(term, 'value'))})
     return [t for t in terms if t['value']]
 
 

@@ -86,7 +86,8 @@ class SensorThingsHarvester(BaseHarvester):
         LOGGER.info('%s: %d records in %d requests', root, len(records),
                     self.client.requests - started)
         return HarvestResult(records=records, requests=self.client.requests - started,
-                             warnings=list(walker.warnings), complete=walker.complete)
+                             warnings=list(walker.warnings), notices=list(walker.notices),
+                             complete=walker.complete)
 
     def _service_root(self, walker: PageWalker) -> tuple[str, dict]:
         """Find and check the service root; HarvestError if the URL is not one."""
@@ -212,7 +213,7 @@ class _Walk:
         missing = [t for t in things if not all(isinstance(t.get(k), list)
                                                 for k in ('Locations', *self.stream_sets))]
         if missing:
-            self.walker.warn(f'{len(missing)} Things without expanded members: '
+            self.walker.notice(f'{len(missing)} Things without expanded members: '
                              'fetched through navigation links')
             self.map(fill, missing)
 
@@ -254,7 +255,7 @@ class _Walk:
         except StaHttpError as err:
             if err.status not in PROBE_STATUSES:
                 raise
-            self.walker.warn(f'{entity_set} with $expand refused (HTTP {err.status}): '
+            self.walker.notice(f'{entity_set} with $expand refused (HTTP {err.status}): '
                              'asking each Datastream')
             return found
         for page in self.walker.pages_from(first, expanded=self.stream_sets):
@@ -275,7 +276,7 @@ class _Walk:
                    if (name, iot_id(s)) not in found]
         if not missing:
             return
-        self.walker.warn(f'{len(missing)} streams not listed under {entity_set}: '
+        self.walker.notice(f'{len(missing)} streams not listed under {entity_set}: '
                          'asked one by one')
 
         def ask(item) -> None:

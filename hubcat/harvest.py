@@ -30,6 +30,7 @@ class RunReport:
     requests: int = 0
     duration: float = 0.0
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)   # fallbacks taken; not errors
     inserted: list[str] = field(default_factory=list)  # identifiers of records added by this run
 
     def summary(self) -> str:
@@ -38,7 +39,8 @@ class RunReport:
         text = (f'{self.source}: {self.outcome}; added {c.get("added", 0)}, '
                 f'updated {c.get("updated", 0)}, unchanged {c.get("unchanged", 0)}, '
                 f'went offline {c.get("went_offline", 0)}, '
-                f'came online {c.get("came_online", 0)}, errors {len(self.errors)}; '
+                f'came online {c.get("came_online", 0)}, errors {len(self.errors)}, '
+                f'notices {len(self.notices)}; '
                 f'{self.requests} requests in {self.duration:.1f} s')
         if self.errors:
             text += f' ({self.errors[0]})'
@@ -48,7 +50,8 @@ class RunReport:
         """JSON-ready representation."""
         return {'run_id': self.run_id, 'source': self.source, 'outcome': self.outcome,
                 'counts': self.counts, 'requests': self.requests,
-                'duration': round(self.duration, 3), 'errors': self.errors}
+                'duration': round(self.duration, 3), 'errors': self.errors,
+                'notices': self.notices}
 
 
 def run_harvest(config: Config, source_key, trigger: str = 'manual',
@@ -97,18 +100,20 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
                             complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL
-    report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings)
+    report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings,
+                     result.notices)
     report.inserted = counts.inserted
     return report
 
 
 def _finish(runs: RunLog, run_id: int, source: Source, outcome: str, counts: SyncCounts,
-            harvester, started: float, errors: list[str]) -> RunReport:
+            harvester, started: float, errors: list[str], notices: tuple = ()) -> RunReport:
     duration = time.monotonic() - started
     report = RunReport(run_id=run_id, source=source.name, outcome=outcome,
                        counts=counts.as_dict(), requests=harvester.client.requests,
-                       duration=duration, errors=list(errors))
-    runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration)
+                       duration=duration, errors=list(errors), notices=list(notices))
+    runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration,
+                notices=report.notices)
     log = LOGGER.warning if outcome == FAILED else LOGGER.info
     log('harvest %s', report.summary())
     return report

@@ -163,6 +163,18 @@ def test_harvester_gives_up_on_a_server_without_describesensor(server):
     assert 'kept from the capabilities only' in result.warnings[-1]
 
 
+def test_give_up_limit_holds_with_requests_in_flight(server):
+    """Four DescribeSensor requests at once and a limit of 10: no more than 10 are asked (and
+    fail) before the harvester gives up, however many were in flight at the tenth failure."""
+    url = server.add('/wv', route_for('52n_wupperverband_1.0.0.xml', delay=0.02))
+    result = harvester(url, describe_sensor_give_up=10, max_workers=4).harvest()
+    asked = [p for p in server.requests_to('/wv') if p.get('request') == 'DescribeSensor']
+    assert server.max_active > 1
+    assert len(asked) == 10
+    assert len(result.warnings) == 10 + 1     # one per failure, then the give-up line
+    assert 'failed 10 times without a success: 208 procedures' in result.warnings[-1]
+
+
 def test_ended_offering_goes_stale_and_vanished_offering_removed(server, catalogue):
     """Catalogue status rules on SOS records: an offering whose phenomenonTime ended long ago
     is offline 'stale'; after the capabilities drop an offering it is offline 'removed' and

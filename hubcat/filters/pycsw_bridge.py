@@ -36,9 +36,18 @@ def last_error() -> Optional[Exception]:
 
 
 def _parse(element, queryables, dbtype, nsmap, orm='sqlalchemy', language='english', fts=False):
-    """pycsw's ``fes1.parse`` / ``fes2.parse`` signature, HubCat's translation."""
+    """pycsw's ``fes1.parse`` / ``fes2.parse`` signature: HubCat's translation, and
+    :func:`hubcat.filter_guard.check_filter` (issue 8.3: values that must never reach SQL)
+    before the result is handed back (the translation's errors name the element)."""
+    from hubcat.filter_guard import FilterRefused, check_filter
     try:
-        return filter_to_sql(element, queryables, dbtype, fts=fts, language=language)
+        result = filter_to_sql(element, queryables, dbtype, fts=fts, language=language)
+        check_filter(element)
+        return result
+    except FilterRefused as err:
+        error = FilterError(str(err), 'Filter')
+        _LAST_ERROR.set(error)
+        raise error from None
     except FilterError as err:
         _LAST_ERROR.set(err)
         raise

@@ -28,6 +28,8 @@ from lxml import etree
 from hubcat.filters.axis import normalise_geometries
 
 FES20 = 'http://www.opengis.net/fes/2.0'
+#: the escape character of every SQL LIKE pattern HubCat writes (bound, never in the SQL text)
+ESCAPE = '\\'
 _COMPARISON = {
     'PropertyIsEqualTo': '=', 'PropertyIsNotEqualTo': '!=',
     'PropertyIsLessThan': '<', 'PropertyIsGreaterThan': '>',
@@ -159,7 +161,7 @@ class _Translator:
         like = 'ilike' if self.is_pg else 'like'
         if pattern is None:
             pattern = '%' + _escape_like(text) + '%'
-        return f"{self.anytext} {like} {self.param(pattern)} escape '\\'"
+        return f"{self.anytext} {like} {self.param(pattern)} escape {self.param(ESCAPE)}"
 
     def like(self, node) -> str:
         prop, literal = self._operands(node)
@@ -178,12 +180,12 @@ class _Translator:
             return self._anytext(literal.text or '', pattern)
         caseless = node.get('matchCase', 'true').lower() == 'false'
         operator = 'ilike' if (caseless and self.is_pg) else 'like'
-        return f"{sql} {operator} {self.param(pattern)} escape '\\'"
+        return f"{sql} {operator} {self.param(pattern)} escape {self.param(ESCAPE)}"
 
     def null(self, node) -> str:
         (prop,) = self._operands(node, 1)
         _, sql = self.expression(prop)
-        return f"coalesce(cast({sql} as text), '') = ''"
+        return f"({sql} is null or cast({sql} as text) = {self.param('')})"
 
     def between(self, node) -> str:
         operands = _children(node)
