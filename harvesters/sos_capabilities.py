@@ -36,6 +36,8 @@ DEFAULT_SENSOR_FORMAT = {'1.0.0': 'text/xml;subtype="sensorML/1.0.1"',
 #: the KVP parameter that carries the DescribeSensor format, per version
 SENSOR_FORMAT_PARAM = {'1.0.0': 'outputFormat', '2.0.0': 'procedureDescriptionFormat'}
 _PROTOCOL_PARAMS = {'service', 'request', 'version', 'acceptversions', 'sections'}
+#: the KVP parameters of the protocol (not part of the endpoint's identity)
+PROTOCOL_PARAMS = _PROTOCOL_PARAMS
 _NO_PROPERTY = {'', 'none'}
 
 
@@ -320,23 +322,51 @@ def _unique(values) -> list:
 
 
 # ---- labels -------------------------------------------------------------------------
-_CAMEL = re.compile(r'(?<=[a-z])(?=[A-Z])')
+_TITLE_PIECE = re.compile(r'[A-Z][a-z]{2,}$')
+_HAS_LETTER = re.compile(r'[^\W\d_]')
+
+
+def split_camel(word: str) -> str:
+    """``AirTemperature`` -> ``Air Temperature``, ``windSpeed`` -> ``wind Speed``; a word
+    that is not cleanly camel-cased stays whole (``diFfuse``, ``mgL``, ``pH``, ``PM10``).
+
+    A word is split only at lower-to-upper boundaries, and only when every piece is a
+    word of three or more letters (the first may be lower-case, the others capitalised).
+    """
+    pieces = re.split(r'(?<=[a-z])(?=[A-Z])', word)
+    if len(pieces) < 2:
+        return word
+    first, rest = pieces[0], pieces[1:]
+    if not (len(first) >= 3 and first.isalpha() and (first.islower() or _TITLE_PIECE.match(first))):
+        return word
+    if not all(_TITLE_PIECE.match(p) for p in rest):
+        return word
+    return ' '.join(pieces)
 
 
 @lru_cache(maxsize=4096)
 def property_label(raw: str) -> str:
     """A short human label for an observed property URI/URN: its last path or colon
-    segment, underscores and camelCase turned into spaces.
+    segment, underscores turned into spaces and clean camelCase words split.
 
     ``http://mmisw.org/ont/cf/parameter/air_temperature`` -> ``air temperature``;
-    ``AirTemperature`` -> ``Air Temperature``.
+    ``AirTemperature`` -> ``Air Temperature``; ``diFfuse`` stays ``diFfuse``. A last
+    segment without a letter (``urn:...:property:6``) says nothing: the whole value is
+    the label then.
     """
     text = raw.strip().rstrip('/#')
     segment = re.split(r'[/#]', text)[-1] if '/' in text or '#' in text else text
     if segment.lower().startswith('urn:') or (':' in segment and ' ' not in segment):
         segment = segment.rsplit(':', 1)[-1]
-    segment = _CAMEL.sub(' ', segment.replace('_', ' '))
-    return ' '.join(segment.split()) or text
+    if not _HAS_LETTER.search(segment):
+        return ' '.join(text.split())
+    words = segment.replace('_', ' ').split()
+    return ' '.join(split_camel(w) for w in words) or ' '.join(text.split())
+
+
+def is_meaningful_label(label: str) -> bool:
+    """False for an empty label or one without a letter (``6``, ``1.0``)."""
+    return bool(label and _HAS_LETTER.search(label))
 
 
 def offering_title(off: Offering) -> str:

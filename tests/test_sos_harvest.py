@@ -203,6 +203,32 @@ def test_ended_offering_goes_stale_and_vanished_offering_removed(server, catalog
     assert len(catalogue.rows(1, OFFERING)) == 4
 
 
+def test_procedure_status_follows_its_own_offerings(server, catalogue):
+    """NDBC: a station whose offering ended in 2008 is offline stale, although 'network-all'
+    (which names every station and is live) is online; a live station stays online. Every
+    procedure has the status of its station offering."""
+    url = server.add('/ndbc', route_for('ndbc_ioos_1.0.0.xml'))
+    result = harvester(url, describe_sensor=False).harvest()
+    catalogue.sync(1, result.records, stale_after=86400,
+                   now=datetime(2026, 11, 21, tzinfo=timezone.utc))
+    rows = {r['identifier']: (r['hc_status'], r['hc_status_reason'] or '')
+            for r in catalogue.rows(1)}
+    by_name = {(r.kind, r.slots.get('offering', [''])[0] if r.kind == OFFERING else
+                r.slots.get('procedure', [''])[0]): r.identifier for r in result.records}
+    assert rows[by_name[OFFERING, 'network-all']] == ('online', '')
+    assert rows[by_name[OFFERING, 'station-42049']] == ('offline', 'stale')   # ended 2008
+    assert rows[by_name[PROCEDURE, 'urn:ioos:station:wmo:42049']] == ('offline', 'stale')
+    assert rows[by_name[OFFERING, 'station-21401']] == ('online', '')          # until 'now'
+    assert rows[by_name[PROCEDURE, 'urn:ioos:station:wmo:21401']] == ('online', '')
+    stations = [r for r in result.records if r.kind == OFFERING and len(r.slots['procedure']) == 1]
+    assert len(stations) == 847
+    for station in stations:
+        procedure = by_name[PROCEDURE, station.slots['procedure'][0]]
+        assert rows[procedure] == rows[station.identifier]
+    assert sum(rows[by_name[PROCEDURE, s.slots['procedure'][0]]][0] == 'offline'
+               for s in stations) == 322
+
+
 def test_progress_is_reported(server):
     seen = []
     url = server.add('/gns', route_for('gns_ngmp_2.0.0.xml'))
