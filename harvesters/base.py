@@ -63,13 +63,10 @@ class BaseHarvester(abc.ABC):
         :param client: a :class:`harvesters.http.HttpClient`; one is made if None
         :param progress: optional progress callback
         """
-        from harvesters.http import HttpClient
+        from harvesters.http import client_from_options
         self.url = url
         self.options = dict(options or {})
-        self.client = client or HttpClient(
-            timeout=float(self.options.get('timeout', 30)),
-            retries=int(self.options.get('retries', 2)),
-            max_workers=int(self.options.get('max_workers', 4)))
+        self.client = client or client_from_options(self.options)
         self.progress = progress or (lambda done, total, message='': None)
 
     @abc.abstractmethod

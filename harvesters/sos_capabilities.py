@@ -36,6 +36,8 @@ DEFAULT_SENSOR_FORMAT = {'1.0.0': 'text/xml;subtype="sensorML/1.0.1"',
 #: the KVP parameter that carries the DescribeSensor format, per version
 SENSOR_FORMAT_PARAM = {'1.0.0': 'outputFormat', '2.0.0': 'procedureDescriptionFormat'}
 _PROTOCOL_PARAMS = {'service', 'request', 'version', 'acceptversions', 'sections'}
+#: the KVP parameters of the protocol (not part of the endpoint's identity)
+PROTOCOL_PARAMS = _PROTOCOL_PARAMS
 _NO_PROPERTY = {'', 'none'}
 
 

@@ -16,6 +16,7 @@ from hubcat.config import Config
 from hubcat.locks import SourceBusy, source_lock
 from hubcat.runs import FAILED, PARTIAL, SUCCESS, RunLog
 from hubcat.sources import Source, SourceRegistry
+from hubcat.urls import redact_text, split_credentials
 
 LOGGER = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
     started = time.monotonic()
     options = dict(config.harvest_options())
     options.update(source.options)
-    harvester = get_harvester_class(source.type)(source.url, options, progress=progress)
+    url, client = harvest_client(config, source.url, options)
+    harvester = get_harvester_class(source.type)(url, options, client=client, progress=progress)
     catalogue = Catalogue(config.database_url, config.table)
     registry = SourceRegistry(config.database_url)
     now = datetime.now(timezone.utc)
@@ -106,12 +108,27 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
     return report
 
 
+def harvest_client(config: Config, source_url: str, options: dict):
+    """(the URL without credentials, an HttpClient) for harvesting ``source_url``.
+
+    The client checks every request against the configured URL policy and sends the
+    URL's credentials, as given, to the source's own origin only: the harvester,
+    its records and its messages never see them.
+    """
+    from harvesters.http import OriginBasicAuth, client_from_options
+    from hubcat.url_policy import UrlPolicy
+    url, credentials = split_credentials(source_url)
+    auth = OriginBasicAuth(url, *credentials) if credentials else None
+    return url, client_from_options(options, policy=UrlPolicy.from_config(config), auth=auth)
+
+
 def _finish(runs: RunLog, run_id: int, source: Source, outcome: str, counts: SyncCounts,
             harvester, started: float, errors: list[str], notices: tuple = ()) -> RunReport:
     duration = time.monotonic() - started
     report = RunReport(run_id=run_id, source=source.name, outcome=outcome,
                        counts=counts.as_dict(), requests=harvester.client.requests,
-                       duration=duration, errors=list(errors), notices=list(notices))
+                       duration=duration, errors=[redact_text(e) for e in errors],
+                       notices=[redact_text(n) for n in notices])
     runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration,
                 notices=report.notices)
     log = LOGGER.warning if outcome == FAILED else LOGGER.info

@@ -32,16 +32,17 @@ KEY_CHARS = 200
 
 
 def record_units(record: CatalogRecord) -> list[str]:
-    """The units of a record: each unit of a MultiDatastream, else its one unit."""
-    units = record.slots.get('unitOfMeasurement') or []
-    if units:
-        return list(units)
-    return [record.unit] if record.unit else []
+    """The units ``hubcat:Unit`` matches, one by one (a MultiDatastream's units apart:
+    its joined ``'degC, %'`` display form is not one of them)."""
+    units = list(record.unit_values())
+    single = [u for u in units if ', ' not in u]
+    return single if single else units
 
 
 #: column -> the values of a record for it (columns without one split the joined column)
 EXTRACTORS: dict[str, Callable[[CatalogRecord], list]] = {
-    'hc_observed_property': lambda r: r.observed_property_labels or r.observed_properties,
+    'hc_observed_property': lambda r: r.property_labels(),
+    'hc_observed_property_uri': lambda r: r.property_uris(),
     'hc_observed_property_raw': lambda r: r.observed_properties,
     'hc_unit': record_units,
     'keywords': lambda r: r.keywords,
@@ -105,32 +106,54 @@ def index_ddl(dialect: str) -> list[str]:
         f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_identifier ON {VALUES_TABLE} (identifier)',
         f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_key ON {VALUES_TABLE} '
         f'(field, substr(value, 1, {KEY_CHARS}))',
+        f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_folded ON {VALUES_TABLE} '
+        f'(field, substr(lower(value), 1, {KEY_CHARS}))',
     ]
 
 
+_COLUMNS = '|'.join(sorted(MULTI_VALUED_COLUMNS, key=len, reverse=True))
+#: a comparison on a multi-valued column as HubCat's filter translation (hubcat.filters.sql)
+#: or pycsw writes it: ``col = :p``, ``lower(col) != lower(:p)``, ``col like :p escape :e``
 _COMPARISON = re.compile(
-    r'(?<![\w.])(?P<col>%s)\s+(?P<op>=|!=|<>|like|ilike)\s+(?P<param>:pvalue\d+)'
-    % '|'.join(sorted(MULTI_VALUED_COLUMNS, key=len, reverse=True)), re.IGNORECASE)
+    r'(?<![\w.])(?:(?P<lower>lower)\((?P<lcol>%s)\)|(?P<col>%s))(?!\w)\s*'
+    r'(?P<op>=|!=|<>|(?<=\s)like(?=\s)|(?<=\s)ilike(?=\s))\s*'
+    r'(?P<rhs>lower\(:pvalue\d+\)|:pvalue\d+)(?P<escape>\s+escape\s+:pvalue\d+)?'
+    % (_COLUMNS, _COLUMNS), re.IGNORECASE)
 
 
-def lookup(table: str, column: str, op: str, param: str) -> str:
-    """SQL: the rows of ``table`` having a value of ``column`` that compares ``op`` to ``param``."""
+def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
+           lower: bool = False, escape: str = '') -> str:
+    """SQL: the rows of ``table`` having a value of ``column`` that compares ``op`` to ``rhs``.
+
+    :param field_param: the bound parameter holding ``column``'s name
+    :param lower: compare ``lower()`` of the value (``rhs`` is ``lower(:p)`` then)
+    :param escape: the LIKE ``escape :p`` clause, if any
+    """
     op = op.lower()
+    value = 'lower(v.value)' if lower else 'v.value'
     if op in ('=', '!=', '<>'):
-        match = (f"v.value = {param} AND substr(v.value, 1, {KEY_CHARS}) = "
-                 f"substr({param}, 1, {KEY_CHARS})")
+        match = (f'{value} = {rhs} AND substr({value}, 1, {KEY_CHARS}) = '
+                 f'substr({rhs}, 1, {KEY_CHARS})')
     else:
-        match = f'v.value {op} {param}'
-    subquery = (f"SELECT v.identifier FROM {VALUES_TABLE} v "
-                f"WHERE v.field = '{column}' AND {match}")
+        match = f'{value} {op} {rhs}{escape}'
+    subquery = (f'SELECT v.identifier FROM {VALUES_TABLE} v '
+                f'WHERE v.field = {field_param} AND {match}')
     if op in ('!=', '<>'):  # no value equals (rows with no value stay out, as in SQL)
         return f'({table}.{column} IS NOT NULL AND {table}.identifier NOT IN ({subquery}))'
     return f'{table}.identifier IN ({subquery})'
 
 
-def rewrite_filter(where: str, table: str) -> str:
-    """pycsw's WHERE text with every comparison on a multi-valued column made per value."""
-    return _COMPARISON.sub(lambda m: lookup(table, m['col'], m['op'], m['param']), where)
+def rewrite_filter(where: str, values: list, table: str) -> tuple[str, list]:
+    """``(where, values)`` with every comparison on a multi-valued column made per value
+    (the column names are bound as parameters too: no literal enters the SQL text)."""
+    values = list(values)
+
+    def rewrite(match: re.Match) -> str:
+        column = match['lcol'] or match['col']
+        values.append(column)
+        return lookup(table, column, match['op'], match['rhs'], f':pvalue{len(values) - 1}',
+                      lower=bool(match['lower']), escape=match['escape'] or '')
+    return _COMPARISON.sub(rewrite, where), values
 
 
 def domain(session, table: str, column: str, count: bool,

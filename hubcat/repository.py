@@ -13,6 +13,8 @@
    translated constraint (GetRecords, Transaction Update and Delete) goes through
    :func:`hubcat.sql_guard.bind_where`; sort and GetDomain columns must be columns of
    the table, sort orders ASC or DESC.
+6. pycsw's log records of failed queries carry the error, not the request's values
+   (:mod:`hubcat.query_log`).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat import filter_guard, multivalue
+from hubcat import filter_guard, multivalue, query_log
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.search_indexes import clip_title
 from hubcat.spatial_index import prefilter
@@ -70,6 +72,7 @@ class HubCatRepository(Repository):
         table = config.get('repository', 'table')
         context.server.orm = 'sqlalchemy'  # filters with bind parameters (:pvalueN)
         filter_guard.install()
+        query_log.install()
         self.context = context
         self.filter = repo_filter
         self.engine = get_engine(database)
@@ -91,7 +94,7 @@ class HubCatRepository(Repository):
             where, values = bind_where(constraint['where'], constraint['values'])
             if self.dbtype == 'sqlite' and USE_SPATIAL_INDEX:
                 where = prefilter(where, values, self.dataset.__table__.name)
-            where = multivalue.rewrite_filter(where, self.dataset.__table__.name)
+            where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name)
             constraint = dict(constraint, where=where, values=values)
         if sortby is not None:
             self._check_column(sortby.get('propertyname'))
@@ -165,7 +168,7 @@ class HubCatRepository(Repository):
         if not isinstance(constraint, dict) or 'where' not in constraint:
             raise UnsafeSQL('not a translated filter')
         where, values = bind_where(constraint['where'], constraint.get('values', []))
-        where = multivalue.rewrite_filter(where, self.dataset.__table__.name)
+        where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name)
         return dict(constraint, where=where, values=values)
 
     def _check_column(self, name) -> None:

@@ -52,11 +52,11 @@ def register(cli: click.Group) -> None:
         if every and cron:
             raise click.UsageError('give --every or --cron, not both')
         try:
-            src = SourceRegistry(config.database_url).add(
+            src = SourceRegistry.for_config(config).add(
                 url, type_, name=name, schedule=every or cron, stale_after=stale_after)
         except (SourceError, ValueError) as err:
             raise click.ClickException(str(err)) from None
-        click.echo(f'added source {src.id} {src.name} ({src.type}) {src.url}')
+        click.echo(f'added source {src.id} {src.name} ({src.type}) {src.display_url}')
 
     @source.command('list')
     @click.pass_context
@@ -72,7 +72,7 @@ def register(cli: click.Group) -> None:
         for src in rows:
             reach = {True: 'yes', False: 'no', None: '-'}[src.reachable]
             click.echo(f'{src.id:>3}  {src.name:<24} {src.type:<4} {src.schedule or "-":<18} '
-                       f'{reach:<9} {src.url}')
+                       f'{reach:<9} {src.display_url}')
 
     @source.command('update')
     @click.argument('source_key', metavar='SOURCE')
@@ -92,7 +92,7 @@ def register(cli: click.Group) -> None:
         if every or cron or no_schedule:
             changes['schedule'] = None if no_schedule else (every or cron)
         try:
-            src = SourceRegistry(config.database_url).update(source_key, **changes)
+            src = SourceRegistry.for_config(config).update(source_key, **changes)
         except (SourceError, ValueError) as err:
             raise click.ClickException(str(err)) from None
         click.echo(f'updated source {src.id} {src.name}')

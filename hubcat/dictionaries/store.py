@@ -58,9 +58,18 @@ class DictionaryStore:
     def stored(self) -> list[tuple[Dictionary, str]]:
         """(dictionary, loaded timestamp) of every stored dictionary, oldest load first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(table.c.content, table.c.loaded)
-                                .order_by(table.c.id)).all()
+            return self.stored_in(conn)
+
+    @staticmethod
+    def stored_in(conn) -> list[tuple[Dictionary, str]]:
+        """:meth:`stored`, read in an open connection or transaction."""
+        rows = conn.execute(select(table.c.content, table.c.loaded).order_by(table.c.id)).all()
         return [(Dictionary.from_dict(json.loads(r.content)), iso(r.loaded)) for r in rows]
+
+    @classmethod
+    def active_in(cls, conn) -> list[Dictionary]:
+        """:meth:`active`, read in an open connection or transaction."""
+        return [builtin()] + [d for d, _ in cls.stored_in(conn)]
 
     def active(self) -> list[Dictionary]:
         """Every dictionary in precedence order: the built-in first, later loads after."""

@@ -290,6 +290,19 @@ PATHS = {
                       '400': _error('bad q, bbox, type, status or limit'),
                       '500': _error('the configured peers are malformed'),
                       '502': _json(_ref('SearchResult'), 'no peer answered')}}},
+    '/context': {'get': {
+        'summary': 'An OWS Context (OGC 14-055r2 GeoJSON) of a search: one resource per '
+                   'observed property, offering every STA and SOS service that serves it',
+        'operationId': 'context',
+        'description': 'Takes the parameters of /records/collections/sensors/items (q, bbox, '
+                       'datetime, type, ids, and any queryable such as status or '
+                       'observedProperty); Datastreams and SOS offerings by default.',
+        'parameters': [
+            {'name': name, 'in': 'query', 'required': False, 'schema': {'type': 'string'}}
+            for name in ('q', 'bbox', 'datetime', 'type', 'status', 'observedProperty')],
+        'responses': {'200': {'description': 'the context document', 'content': {
+            'application/geo+json': {'schema': {'type': 'object'}}}},
+            '400': _error('a bad parameter')}}},
     '/status': {'get': {
         'summary': 'Records online and offline, in total and per source and reason',
         'operationId': 'status',
