@@ -76,6 +76,7 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
     started = time.monotonic()
     options = dict(config.harvest_options())
     options.update(source.options)
+    options.setdefault('source_name', source.name)     # generated service titles use it
     url, client = harvest_client(config, source.url, options)
     harvester = get_harvester_class(source.type)(url, options, client=client, progress=progress)
     catalogue = Catalogue(config.database_url, config.table)

@@ -19,6 +19,7 @@ NSMAP = {'rim': RIM, 'wrs': WRS, 'gml': GML}
 STATUS_SUBMITTED = 'urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted'
 CLASSIFICATION_SCHEME = 'urn:ogc:def:ebRIM-ClassificationScheme:OGC:ObjectType'
 SLOT = 'urn:hubcat:slot:'
+URI_TYPE = 'urn:oasis:names:tc:ebxml-regrep:DataType:URI'
 
 
 def _q(tag: str) -> str:
@@ -92,6 +93,8 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
         _slot(node, SLOT + 'phenomenonTimeBegin', [rec.time_begin])
         _slot(node, SLOT + 'phenomenonTimeEnd', [rec.time_end])
         _slot(node, 'http://purl.org/dc/elements/1.1/subject', rec.keywords)
+        _slot(node, SLOT + 'dataLink', [l.url for l in rec.links if l.is_data], URI_TYPE)
+        _slot(node, SLOT + 'onlineResource', [l.url for l in rec.links], URI_TYPE)
         if esn == 'full':
             for name in sorted(rec.slots):
                 _slot(node, name, rec.slots[name])
