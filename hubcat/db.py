@@ -131,6 +131,8 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if missing:
         metadata.create_all(engine, tables=missing)
         done.extend(f'created table {t.name}' for t in missing)
+    done.extend(_add_missing_columns(engine, [t for t in metadata.sorted_tables
+                                              if t not in missing]))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl
         fresh = not inspect(engine).has_table(f'{table}_rtree')
@@ -149,6 +151,21 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if done:  # columns may have changed: reflect again on next use
         with _LOCK:
             _TABLES.pop((url, table), None)
+    return done
+
+
+def _add_missing_columns(engine: Engine, tables: list) -> list[str]:
+    """Add the columns a newer HubCat defines on its own tables (an upgrade); what was done."""
+    done = []
+    insp = inspect(engine)
+    for table in tables:
+        have = {c['name'] for c in insp.get_columns(table.name)}
+        new = [c for c in table.columns if c.name not in have]
+        with engine.begin() as conn:
+            for column in new:
+                coltype = column.type.compile(dialect=engine.dialect)
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {coltype}'))
+                done.append(f'added column {table.name}.{column.name}')
     return done
 
 

@@ -70,6 +70,7 @@ runs = Table(
     Column('requests', Integer, default=0),
     Column('duration', Float),
     Column('errors', Text),                 # newline-separated messages
+    Column('owner', String(100)),           # the lease owner (host:pid:id) of a running run
 )
 
 peers = Table(

@@ -114,6 +114,10 @@ SCHEMAS = {
             'requests': {'type': 'integer'},
             'duration': {'type': 'number', 'nullable': True},
             'errors': {'type': 'array', 'items': {'type': 'string'}},
+            'owner': {'type': 'string', 'nullable': True,
+                      'description': 'the process (host:pid:id) that runs or ran it'},
+            'lease_until': dict(_NULLABLE_TIME, description='while running: when its lease '
+                                'ends unless its process renews it'),
         }, **{c: {'type': 'integer'} for c in _COUNTS}),
     },
     'SourceStatus': {
