@@ -24,8 +24,8 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat.web import api, csw, federation, federation_api
-    for module in (csw, federation, federation_api, api):
+    from hubcat.web import api, csw, federation, federation_api, records
+    for module in (csw, federation, federation_api, api, records):
         app.register_blueprint(module.bp)
 
     @app.get('/healthz')
@@ -45,6 +45,7 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
     def index():
         """Where things are."""
         return jsonify(name='HubCat', csw='/csw', federated_csw='/federated/csw', api='/api/',
-                       search='/api/search', peers='/api/peers', health='/healthz')
+                       search='/api/search', peers='/api/peers', health='/healthz',
+                       records='/records')
 
     return app

@@ -67,6 +67,10 @@ DEFAULTS = {
         'admin_token': '',
         'host': '127.0.0.1',
         'port': '8000',
+        # harvest URL policy (hubcat.url_policy): private networks allowed (local testing,
+        # the demo); link-local ranges (cloud metadata services) always refused
+        'harvest_private_networks': 'true',
+        'harvest_deny': '169.254.0.0/16, fe80::/10',
     },
     'hubcat:harvest': {
         'timeout': '30',

@@ -18,6 +18,7 @@ from hubcat.config import Config
 from hubcat.locks import LeaseLost, SourceBusy, source_lock
 from hubcat.runs import FAILED, PARTIAL, SUCCESS, RunLog
 from hubcat.sources import Source, SourceRegistry
+from hubcat.urls import redact_text, split_credentials
 
 LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class RunReport:
     requests: int = 0
     duration: float = 0.0
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)   # fallbacks taken; not errors
     inserted: list[str] = field(default_factory=list)  # identifiers of records added by this run
 
     def summary(self) -> str:
@@ -40,7 +42,8 @@ class RunReport:
         text = (f'{self.source}: {self.outcome}; added {c.get("added", 0)}, '
                 f'updated {c.get("updated", 0)}, unchanged {c.get("unchanged", 0)}, '
                 f'went offline {c.get("went_offline", 0)}, '
-                f'came online {c.get("came_online", 0)}, errors {len(self.errors)}; '
+                f'came online {c.get("came_online", 0)}, errors {len(self.errors)}, '
+                f'notices {len(self.notices)}; '
                 f'{self.requests} requests in {self.duration:.1f} s')
         if self.errors:
             text += f' ({self.errors[0]})'
@@ -50,7 +53,8 @@ class RunReport:
         """JSON-ready representation."""
         return {'run_id': self.run_id, 'source': self.source, 'outcome': self.outcome,
                 'counts': self.counts, 'requests': self.requests,
-                'duration': round(self.duration, 3), 'errors': self.errors}
+                'duration': round(self.duration, 3), 'errors': self.errors,
+                'notices': self.notices}
 
 
 def run_harvest(config: Config, source_key, trigger: str = 'manual',
@@ -91,7 +95,8 @@ def _harvester(config: Config, source: Source, progress):
     """The harvester of a source, with the configured options under the source's own."""
     options = dict(config.harvest_options())
     options.update(source.options)
-    return get_harvester_class(source.type)(source.url, options, progress=progress)
+    url, client = harvest_client(config, source.url, options)
+    return get_harvester_class(source.type)(url, options, client=client, progress=progress)
 
 
 def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harvester,
@@ -122,7 +127,8 @@ def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harve
                             complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL
-    report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings)
+    report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings,
+                     result.notices)
     report.inserted = counts.inserted
     return report
 
@@ -141,14 +147,30 @@ def _first_line(err: Exception) -> str:
     return text.splitlines()[0] if text else ''
 
 
+def harvest_client(config: Config, source_url: str, options: dict):
+    """(the URL without credentials, an HttpClient) for harvesting ``source_url``.
+
+    The client checks every request against the configured URL policy and sends the
+    URL's credentials, as given, to the source's own origin only: the harvester,
+    its records and its messages never see them.
+    """
+    from harvesters.http import OriginBasicAuth, client_from_options
+    from hubcat.url_policy import UrlPolicy
+    url, credentials = split_credentials(source_url)
+    auth = OriginBasicAuth(url, *credentials) if credentials else None
+    return url, client_from_options(options, policy=UrlPolicy.from_config(config), auth=auth)
+
+
 def _finish(runs: RunLog, run_id: int, source: Source, outcome: str, counts: SyncCounts,
-            harvester, started: float, errors: list[str]) -> RunReport:
+            harvester, started: float, errors: list[str], notices: tuple = ()) -> RunReport:
     duration = time.monotonic() - started
     report = RunReport(run_id=run_id, source=source.name, outcome=outcome,
                        counts=counts.as_dict(),
                        requests=harvester.client.requests if harvester is not None else 0,
-                       duration=duration, errors=list(errors))
-    runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration)
+                       duration=duration, errors=[redact_text(e) for e in errors],
+                       notices=[redact_text(n) for n in notices])
+    runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration,
+                notices=report.notices)
     log = LOGGER.warning if outcome == FAILED else LOGGER.info
     log('harvest %s', report.summary())
     return report
