@@ -13,6 +13,7 @@ import threading
 from sqlalchemy import Column, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
+from hubcat import postgis
 from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 
 LOGGER = logging.getLogger(__name__)
@@ -118,10 +119,14 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     """
     engine = get_engine(url)
     done = []
+    if engine.dialect.name == 'postgresql':  # before the table: pycsw then makes it native
+        done.extend(postgis.create_extension(engine))
     insp = inspect(engine)
     if not insp.has_table(table):
         _create_records_table(url, table)
         done.append(f'created table {table}')
+    if engine.dialect.name == 'postgresql':
+        done.extend(postgis.native_geometry(engine, table))
     insp = inspect(engine)
     have = {c['name'] for c in insp.get_columns(table)}
     with engine.begin() as conn:
@@ -161,6 +166,9 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if done:  # columns may have changed: reflect again on next use
         with _LOCK:
             _TABLES.pop((url, table), None)
+        from hubcat import repository
+        with repository._CACHE_LOCK:
+            repository._CACHE.pop((url, table), None)
     return done
 
 
@@ -199,6 +207,12 @@ def _add_missing_columns(engine: Engine, tables: list) -> list[str]:
                     conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {coltype}'))
                     done.append(f'added column {table.name}.{column.name}')
     return done
+
+
+def spatial_status(url: str):
+    """How spatial filters run in a PostgreSQL catalogue (one line), None for SQLite."""
+    engine = get_engine(url)
+    return postgis.status(engine) if engine.dialect.name == 'postgresql' else None
 
 
 def records_table(url: str, table: str = 'records') -> Table:
