@@ -179,7 +179,7 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
     done = []
     values = multivalue.VALUES_TABLE
     with engine.begin() as conn:
-        have = {ix['name'] for ix in inspect(conn).get_indexes(values)}
+        have = _index_names(conn, values)
         for statement in multivalue.index_ddl(engine.dialect.name):
             name = statement.split(' ON ')[0].rsplit(' ', 1)[-1]
             if name not in have:
@@ -191,6 +191,16 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
     return done
+
+
+def _index_names(conn, table: str) -> set:
+    """Names of every index of ``table``, expression indexes included (SQLAlchemy's
+    inspector leaves those out)."""
+    if conn.dialect.name == 'sqlite':
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+    else:
+        sql = 'SELECT indexname FROM pg_indexes WHERE tablename = :t'
+    return {row[0] for row in conn.execute(text(sql), {'t': table})}
 
 
 def _add_missing_columns(engine: Engine, tables: list) -> list[str]:

@@ -42,19 +42,21 @@ _BACKENDS = ['sqlite'] + (['postgresql'] if os.environ.get('HUBCAT_TEST_DATABASE
 SEARCH_BACKENDS = _BACKENDS + (['postgis'] if os.environ.get('HUBCAT_TEST_POSTGIS_DATABASE_URL')
                                else [])
 #: the role that owns 'postgresql' test databases: not a superuser, so `hubcat init` cannot
-#: create PostGIS there even when the server has it (the envelope functions stay tested)
-_PLAIN_ROLE, _PLAIN_PASSWORD = 'hubcat_test_plain', 'hubcat-test'
+#: create PostGIS there even when the server has it (the envelope functions stay tested);
+#: it logs in with the admin URL's password, if that has one
+_PLAIN_ROLE = 'hubcat_test_plain'
 
 
-def _plain_role(conn) -> None:
+def _plain_role(conn, password) -> None:
     """Create the non-superuser owner of plain PostgreSQL test databases, once per server."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
     if conn.execute(text('SELECT count(*) FROM pg_roles WHERE rolname = :r'),
                     {'r': _PLAIN_ROLE}).scalar():
         return
+    secret = " PASSWORD '%s'" % password.replace("'", "''") if password else ''
     try:
-        conn.execute(text(f"CREATE ROLE {_PLAIN_ROLE} LOGIN PASSWORD '{_PLAIN_PASSWORD}'"))
+        conn.execute(text(f'CREATE ROLE {_PLAIN_ROLE} LOGIN{secret}'))
     except DBAPIError:  # another test session created it at the same moment
         pass
 
@@ -76,9 +78,9 @@ def _new_postgres_database(postgis: bool = False) -> tuple[str, callable]:
             conn.execute(text(f'CREATE DATABASE {name}'))
             url = admin_url.set(database=name)
         else:
-            _plain_role(conn)
+            _plain_role(conn, admin_url.password)
             conn.execute(text(f'CREATE DATABASE {name} OWNER {_PLAIN_ROLE}'))
-            url = admin_url.set(database=name, username=_PLAIN_ROLE, password=_PLAIN_PASSWORD)
+            url = admin_url.set(database=name, username=_PLAIN_ROLE)
     url = str(url.render_as_string(hide_password=False))
 
     def drop():
