@@ -53,12 +53,21 @@ class CswRequest:
     method: str
     body: bytes = b''
     kvp: dict = field(default_factory=dict)
-    #: set by a hook that changed ``kvp``: pycsw then gets :meth:`query_string`
+    #: set by a hook that changed ``kvp`` or the body: pycsw then gets :meth:`query_string`
+    #: and ``body``
     rewritten: bool = False
+    #: what hooks found out for the later steps (e.g. ``associations_only``)
+    flags: dict = field(default_factory=dict)
 
     def query_string(self) -> str:
         """The (possibly rewritten) KVP parameters as a query string."""
         return urlencode(self.kvp)
+
+    def replace_body(self, root: etree._Element) -> None:
+        """Hand pycsw ``root`` as the POST body instead of the one received."""
+        self.body = etree.tostring(root, xml_declaration=True, encoding='UTF-8')
+        self.__dict__['xml_root'] = root
+        self.rewritten = True
 
     @property
     def operation(self) -> str:

@@ -6,7 +6,9 @@ optional parameters (``q=&bbox=`` as OpenSearch clients send them), and knows
 nothing of HubCat's ``status``, ``observedProperty`` and ``type`` parameters.
 This hook rewrites such a request before pycsw sees it: empty optional
 parameters are dropped, and the constraint and every search parameter become
-one Filter joined by And (``constraintlanguage=FILTER``).
+one Filter joined by And (``constraintlanguage=FILTER``), with the meanings of
+:mod:`hubcat.filters.search_params` (also when there is no constraint, so that
+``q``/``bbox``/``time`` mean the same everywhere).
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from typing import Optional
 from lxml import etree
 
 from hubcat.filters import CqlError, FilterError, cql_to_filter
-from hubcat.filters.search_params import (EQUALITY_PARAMETERS, SEARCH_PARAMETERS, combine,
-                                          has_search_parameters, search_predicates)
+from hubcat.filters.search_params import (SEARCH_PARAMETERS, combine, has_search_parameters,
+                                          search_predicates)
 from hubcat.ows import exception_report
 
 #: optional KVP parameters whose empty value means "not given"
@@ -71,8 +73,7 @@ def kvp_search_hook(config, csw_request, flask_request) -> Optional[tuple]:
         return None
     kvp = csw_request.kvp
     changed = drop_empty_parameters(kvp)
-    own = any(kvp.get(name, '').strip() for name in EQUALITY_PARAMETERS)
-    if own or (kvp.get('constraint', '').strip() and has_search_parameters(kvp)):
+    if has_search_parameters(kvp):
         try:
             predicates = constraint_predicates(kvp) + search_predicates(kvp)
         except (FilterError, CqlError) as err:

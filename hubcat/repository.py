@@ -25,6 +25,7 @@ from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
 from hubcat import filter_guard
+from hubcat.csw_associations import associations_only
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.spatial_index import prefilter
 from hubcat.sql_guard import UnsafeSQL, bind_where
@@ -148,7 +149,7 @@ class HubCatRepository(Repository):
         """The repository filter, plus the association typename rule."""
         query = super()._get_repo_filter(query)
         typename = self.dataset.typename
-        if self._typenames and list(self._typenames) == [ASSOCIATION_TYPENAME]:
+        if associations_only() or (self._typenames and list(self._typenames) == [ASSOCIATION_TYPENAME]):
             return query.filter(typename == ASSOCIATION_TYPENAME)
         if self._typenames and ASSOCIATION_TYPENAME in self._typenames:
             return query

@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from hubcat.csw import WRITE_OPERATIONS, authorised, parse_request, refuse_write, run_pycsw
+from hubcat.csw_associations import associations_hook, associations_scope
+from hubcat.csw_capabilities import capabilities_sections_hook
 from hubcat.csw_harvest import harvest_hook
 from hubcat.csw_output_format import output_format_hook
 from hubcat.csw_search import kvp_search_hook
+from hubcat.opensearch import opensearch_description_hook
 from hubcat.web.federation import csw_distributed_hook
 
 bp = Blueprint('csw', __name__)
@@ -14,7 +17,9 @@ bp = Blueprint('csw', __name__)
 #: hooks that may answer a request before pycsw: f(config, CswRequest, flask request) -> tuple|None
 #: (csw_distributed_hook: GetRecords with DistributedSearch hopCount > 1 -> federated search;
 #: kvp_search_hook may rewrite the request's KVP instead, setting ``rewritten``)
-REQUEST_HOOKS: list = [output_format_hook, kvp_search_hook, harvest_hook, csw_distributed_hook]
+REQUEST_HOOKS: list = [output_format_hook, opensearch_description_hook, kvp_search_hook,
+                       associations_hook,
+                       capabilities_sections_hook, harvest_hook, csw_distributed_hook]
 
 
 @bp.route('/csw', methods=['GET', 'POST'])
@@ -32,7 +37,8 @@ def csw():
     environ = request.environ
     if csw_request.rewritten:
         environ = dict(environ, QUERY_STRING=csw_request.query_string())
-    return _response(*run_pycsw(config, environ, body, request.base_url))
+    with associations_scope(csw_request):
+        return _response(*run_pycsw(config, environ, csw_request.body, request.base_url))
 
 
 def _response(status: int, content_type: str, content: bytes, headers=None) -> Response:
