@@ -72,6 +72,7 @@ runs = Table(
     Column('duration', Float),
     Column('errors', Text),                 # newline-separated messages
     Column('notices', Text),                # newline-separated fallbacks (not errors)
+    Column('owner', String(100)),           # the lease owner (host:pid:id) of a running run
 )
 
 peers = Table(

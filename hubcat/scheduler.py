@@ -11,6 +11,8 @@
 * The jobs follow the sources table: :meth:`HubCatScheduler.sync` adds, changes
   and removes jobs; it runs at start, every ``reconcile_interval`` and at once
   when the API of the same process changes a source (:func:`sources_changed`).
+  At start and every ``reconcile_interval`` the scheduler also marks runs whose
+  process died ``failed`` (``interrupted``, :meth:`hubcat.runs.RunLog.mark_interrupted`).
 * Several scheduler processes may share one database: each may fire a job, the
   lease lock of :mod:`hubcat.locks` lets only one harvest of a source run.
 """
@@ -114,8 +116,8 @@ class HubCatScheduler:
         configure_run_logging()
         bind_config(self.config)
         self.scheduler.start(paused=True)
-        self.sync()
-        self.scheduler.add_job(self.sync, 'interval', seconds=self.reconcile_interval,
+        self.reconcile()
+        self.scheduler.add_job(self.reconcile, 'interval', seconds=self.reconcile_interval,
                                id=RECONCILE_JOB, jobstore='internal', executor='internal',
                                replace_existing=True)
         self.scheduler.resume()
@@ -145,6 +147,17 @@ class HubCatScheduler:
         return {int(job.id[len(JOB_PREFIX):]): job
                 for job in self.scheduler.get_jobs(jobstore='default')
                 if job.id.startswith(JOB_PREFIX)}
+
+    def reconcile(self) -> None:
+        """The periodic housekeeping: :meth:`sync` the jobs, then mark runs whose process
+        died ``failed`` (interrupted)."""
+        self.sync()
+        from hubcat.runs import RunLog
+        try:
+            for run_id in RunLog(self.config.database_url).mark_interrupted():
+                LOGGER.warning('run %s was interrupted (its process is gone)', run_id)
+        except SQLAlchemyError as err:
+            LOGGER.warning('cannot check running harvests: %s', str(err).splitlines()[0])
 
     def sync(self) -> dict:
         """Add, change and remove harvest jobs so that they match the sources' schedules.
