@@ -24,7 +24,8 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat.web import api, csw, federation, federation_api
+    from hubcat.web import api, csw, federation, federation_api, limits
+    limits.install(app, config)
     for module in (csw, federation, federation_api, api):
         app.register_blueprint(module.bp)
 
