@@ -29,13 +29,19 @@ class HarvestResult:
 
     :param records: every record the source holds now (service first)
     :param requests: HTTP requests made
-    :param warnings: non-fatal problems (an entity skipped, a fallback taken)
+    :param warnings: errors that did not stop the harvest: something the source holds
+        could not be read (a request failed, a description was refused); the run is
+        ``partial``
+    :param notices: everything was read, but a fallback was taken or a value was
+        kept as given (navigation links after a refused ``$expand``, an offering
+        listed twice); the run stays ``success``
     :param complete: False when part of the source could not be read; the
         catalogue then must not mark missing records as removed
     """
     records: list[CatalogRecord] = field(default_factory=list)
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     complete: bool = True
 
 
@@ -57,13 +63,10 @@ class BaseHarvester(abc.ABC):
         :param client: a :class:`harvesters.http.HttpClient`; one is made if None
         :param progress: optional progress callback
         """
-        from harvesters.http import HttpClient
+        from harvesters.http import client_from_options
         self.url = url
         self.options = dict(options or {})
-        self.client = client or HttpClient(
-            timeout=float(self.options.get('timeout', 30)),
-            retries=int(self.options.get('retries', 2)),
-            max_workers=int(self.options.get('max_workers', 4)))
+        self.client = client or client_from_options(self.options)
         self.progress = progress or (lambda done, total, message='': None)
 
     @abc.abstractmethod

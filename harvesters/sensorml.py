@@ -12,7 +12,8 @@ from typing import Optional
 
 from harvesters.base import HarvestError
 from harvesters.gml import envelope_to_lonlat
-from harvesters.sos_capabilities import exception_message, property_label
+from harvesters.sos_capabilities import (exception_message, is_meaningful_label, property_label,
+                                         raw_text)
 from hubcat.records import CatalogRecord
 
 LOGGER = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ def sensorml_to_details(element) -> dict:
         ``short_name``, ``description``, ``identifiers`` and ``classifiers`` (lists of
         {name, definition, value}), ``keywords``, ``position`` ((lon, lat) or None),
         ``contacts`` (list of {role, organization, individual, email}) and ``outputs``
-        (list of {name, definition, uom})
+        (list of {name, label, definition, uom}: ``label`` is the component's own
+        swe:label or gml:name)
     :raises HarvestError: when the element is an exception or not SensorML
     """
     process = find_process(element)
@@ -100,7 +102,7 @@ def sensorml_to_details(element) -> dict:
         'contacts': _contacts(process),
         'outputs': _outputs(process),
     }
-    gml_id = _text(_child(process, 'identifier'))  # SensorML 2.0: gml:identifier
+    gml_id = raw_text(_child(process, 'identifier'))  # SensorML 2.0: gml:identifier
     details['unique_id'] = gml_id or _term_value(identifiers, ('uniqueid', 'stationid')) or ''
     if version == '2.0' and not details['long_name']:
         details['long_name'] = _text(_child(process, 'name'))
@@ -117,7 +119,7 @@ def _terms(process, list_name: str, item_name: str) -> list[dict]:
             label = _text(_child(term, 'label'))
             terms.append({'name': item.get('name') or label,
                           'definition': term.get('definition', ''),
-                          'value': _text(_child(term, 'value'))})
+                          'value': raw_text(_child(term, 'value'))})
     return [t for t in terms if t['value']]
 
 
@@ -210,16 +212,30 @@ def _outputs(process) -> list[dict]:
         for output in holder.iter('{*}output'):
             component = next((c for c in output if isinstance(c.tag, str)), None)
             if component is None:
-                outputs.append({'name': output.get('name', ''), 'definition': '', 'uom': ''})
+                outputs.append({'name': output.get('name', ''), 'label': '', 'definition': '',
+                                'uom': ''})
                 continue
             uom = next(iter(component.iter('{*}uom')), None)
+            label = next((c for c in component if _local(c.tag) in ('label', 'name')), None)
             outputs.append({
                 'name': output.get('name', ''),
+                'label': _text(label),
                 'definition': component.get('definition', '') or
                 component.get(f'{{{XLINK}}}href', ''),
                 'uom': (uom.get('code') or uom.get(f'{{{XLINK}}}href') or '') if uom is not None else '',
             })
     return outputs
+
+
+def output_label(output: dict) -> str:
+    """The label of one SensorML output: the document's own label (swe:label, gml:name),
+    else one derived from its definition, else its name; never a bare number (an output
+    named ``6`` with the definition ``urn:...:6`` is labelled by its whole definition)."""
+    derived = property_label(output['definition']) if output['definition'] else ''
+    for candidate in (output.get('label', ''), derived, output['name']):
+        if is_meaningful_label(candidate):
+            return candidate
+    return output['definition'] or output['name']
 
 
 def apply_sensor_details(record: CatalogRecord, details: dict) -> CatalogRecord:
@@ -228,7 +244,8 @@ def apply_sensor_details(record: CatalogRecord, details: dict) -> CatalogRecord:
     Title becomes the long (then short) name, the abstract the description; keywords
     gain the SensorML keywords and classifier values; the position replaces the
     offering envelope; the first contact's organisation becomes the organisation;
-    outputs add observed properties and a unit when there is just one.
+    outputs add observed properties (labelled by :func:`output_label`) and their units
+    (``unit`` joined for display, ``unitOfMeasurement`` one slot value each).
     """
     record.title = details['long_name'] or details['short_name'] or record.title
     if details['description']:
@@ -241,14 +258,16 @@ def apply_sensor_details(record: CatalogRecord, details: dict) -> CatalogRecord:
     organisations = [c['organization'] for c in details['contacts'] if c['organization']]
     if organisations:
         record.organization = organisations[0]
-    definitions = [o['definition'] for o in details['outputs'] if o['definition']]
-    record.observed_properties = list(dict.fromkeys(record.observed_properties + definitions))
+    outputs = [o for o in details['outputs'] if o['definition']]
+    record.observed_properties = list(dict.fromkeys(
+        record.observed_properties + [o['definition'] for o in outputs]))
     record.observed_property_labels = list(dict.fromkeys(
-        record.observed_property_labels + [property_label(d) for d in definitions]))
-    units = {o['uom'] for o in details['outputs'] if o['uom']}
-    if len(units) == 1:
-        record.unit = units.pop()
+        record.observed_property_labels + [output_label(o) for o in outputs]))
+    units = list(dict.fromkeys(o['uom'] for o in details['outputs'] if o['uom']))
     slots = dict(record.slots)
+    if units:
+        record.unit = ', '.join(units)
+        slots['unitOfMeasurement'] = units
     slots['sensorML'] = [details['version']]
     for key, values in (
             ('identifier', [f"{t['name'] or t['definition']}={t['value']}" for t in details['identifiers']]),

@@ -8,7 +8,8 @@ Options (the source's ``options`` dict):
 * ``describe_sensor`` (default True): enrich procedures from DescribeSensor;
 * ``describe_sensor_limit`` (default: all): describe at most this many procedures;
 * ``describe_sensor_give_up`` (default 10): stop asking after this many failures
-  in a row before any success (a server without DescribeSensor);
+  before any success (a server without DescribeSensor); requests in flight count,
+  so no more than this many ever fail;
 * ``use_advertised_urls`` (default False): send DescribeSensor to the URL the
   capabilities advertise instead of the registered endpoint (advertised URLs are
   often internal host names or stale, so the registered one is the default);
@@ -81,9 +82,10 @@ class SensorObservationServiceHarvester(BaseHarvester):
         """GetCapabilities, map, then (optionally) DescribeSensor for every procedure."""
         start = self.client.requests
         warnings: list[str] = []
+        notices: list[str] = []
         root = self.fetch_capabilities()
         version = capabilities_version(root)
-        records = capabilities_to_records(root, self.url, warnings)
+        records = capabilities_to_records(root, self.url, notices)
         procedures = [r for r in records if r.kind == PROCEDURE]
         self.progress(1, None, f'capabilities: SOS {version}, {len(records) - 1 - len(procedures)} '
                                f'offerings, {len(procedures)} procedures')
@@ -94,10 +96,12 @@ class SensorObservationServiceHarvester(BaseHarvester):
             limit = self.options.get('describe_sensor_limit')
             todo = procedures[:int(limit)] if limit is not None else procedures
             warnings.extend(self.describe_sensors(todo, version, endpoint))
+        for line in notices:
+            LOGGER.info('%s: %s', self.base, line)
         for line in warnings:
             LOGGER.warning('%s: %s', self.base, line)
         return HarvestResult(records=records, requests=self.client.requests - start,
-                             warnings=warnings, complete=True)
+                             warnings=warnings, notices=notices, complete=True)
 
     def fetch_capabilities(self):
         """The capabilities root element, after version negotiation (see the module docstring).
@@ -149,30 +153,40 @@ class SensorObservationServiceHarvester(BaseHarvester):
         :returns: warnings (one per failed procedure, one if the harvester gave up)
         """
         give_up = int(self.options.get('describe_sensor_give_up', 10))
-        state = {'ok': 0, 'failed': 0, 'skipped': 0, 'done': 0}
-        lock = threading.Lock()
+        state = {'ok': 0, 'failed': 0, 'skipped': 0, 'in_flight': 0}
+        settled = threading.Condition()
         total = len(procedures)
 
+        def may_ask() -> bool:
+            """Wait until asking cannot exceed ``give_up`` failures before a success: while
+            no success is known, requests in flight count as possible failures."""
+            with settled:
+                while state['ok'] == 0 and state['failed'] + state['in_flight'] >= give_up:
+                    if state['failed'] >= give_up:
+                        state['skipped'] += 1
+                        return False
+                    settled.wait()
+                state['in_flight'] += 1
+                return True
+
         def describe(record: CatalogRecord) -> Optional[str]:
-            with lock:
-                if state['ok'] == 0 and state['failed'] >= give_up:
-                    state['skipped'] += 1
-                    return None
+            if not may_ask():
+                return None
             procedure = record.slots['procedure'][0]
             fmt = record.slots['procedureDescriptionFormat'][0]
+            outcome = 'failed'
             try:
                 root = self.fetch_xml(endpoint, describe_sensor_params(version, procedure, fmt))
-                details = sensorml_to_details(root)
+                apply_sensor_details(record, sensorml_to_details(root))
+                outcome = 'ok'
             except HarvestError as err:
-                with lock:
-                    state['failed'] += 1
                 return f'DescribeSensor {procedure}: {err}'
-            apply_sensor_details(record, details)
-            with lock:
-                state['ok'] += 1
-                state['done'] += 1
-                done = state['done']
-            self.progress(done, total, f'described {procedure}')
+            finally:
+                with settled:
+                    state[outcome] += 1
+                    state['in_flight'] -= 1
+                    settled.notify_all()
+            self.progress(state['ok'], total, f'described {procedure}')
             return None
 
         warnings = [w for w in self.client.map(describe, procedures) if w]

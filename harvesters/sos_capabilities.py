@@ -36,6 +36,8 @@ DEFAULT_SENSOR_FORMAT = {'1.0.0': 'text/xml;subtype="sensorML/1.0.1"',
 #: the KVP parameter that carries the DescribeSensor format, per version
 SENSOR_FORMAT_PARAM = {'1.0.0': 'outputFormat', '2.0.0': 'procedureDescriptionFormat'}
 _PROTOCOL_PARAMS = {'service', 'request', 'version', 'acceptversions', 'sections'}
+#: the KVP parameters of the protocol (not part of the endpoint's identity)
+PROTOCOL_PARAMS = _PROTOCOL_PARAMS
 _NO_PROPERTY = {'', 'none'}
 
 
@@ -173,7 +175,19 @@ def _local(tag) -> str:
 
 
 def _text(element) -> str:
+    """Text of an element with runs of whitespace collapsed: for labels and prose only."""
     return ' '.join((element.text or '').split()) if element is not None else ''
+
+
+def raw_text(element) -> str:
+    """Text of an element exactly as written, only its ends trimmed: for identifiers,
+    property names and other values a server must get back byte for byte."""
+    return (element.text or '').strip() if element is not None else ''
+
+
+def _href_or_raw(element) -> str:
+    """An element's xlink:href, else its text (both exact, ends trimmed)."""
+    return (element.get(XLINK_HREF) or '').strip() or raw_text(element)
 
 
 def _ows(parent, path: str):
@@ -222,14 +236,15 @@ def parse_service(root, version: str) -> ServiceInfo:
             for param in op:
                 if _local(param.tag) == 'Parameter' and param.get('name', '').lower() in (
                         'outputformat', 'proceduredescriptionformat'):
-                    info.sensor_formats.extend(_text(v) for v in param.iter('{*}Value'))
+                    info.sensor_formats.extend(raw_text(v) for v in param.iter('{*}Value'))
     return info
 
 
-def parse_offerings(root, version: str, warnings: Optional[list] = None) -> list[Offering]:
+def parse_offerings(root, version: str, notices: Optional[list] = None) -> list[Offering]:
     """Every ObservationOffering of the document, in document order.
 
-    :param warnings: a list that receives one line per envelope that could not be read
+    :param notices: a list that receives one line per envelope that could not be
+        read and per offering listed twice (the harvest still read everything)
     """
     namespace = next(ns for ns, v in SOS_NAMESPACES.items() if v == version)
     offerings: dict[str, Offering] = {}
@@ -242,37 +257,37 @@ def parse_offerings(root, version: str, warnings: Optional[list] = None) -> list
             problem = 'listed twice; the first one is kept'
         else:
             offerings[offering.identifier] = offering
-        if problem and warnings is not None:
-            warnings.append(f'offering {offering.identifier}: {problem}')
+        if problem and notices is not None:
+            notices.append(f'offering {offering.identifier}: {problem}')
     return list(offerings.values())
 
 
 def _parse_offering(element) -> Offering:
     """One pass over an offering's children (SOS 1.0 and 2.0 names alike)."""
-    off = Offering(identifier=next((element.get(a) for a in GML_ID if element.get(a)), ''))
+    off = Offering(identifier=next((element.get(a).strip() for a in GML_ID
+                                    if (element.get(a) or '').strip()), ''))
     for child in element:
         name = _local(child.tag)
         if name == 'identifier':
-            off.identifier = _text(child)
+            off.identifier = raw_text(child)
         elif name == 'name' and not off.name:
-            off.name = _text(child)
+            off.name = raw_text(child)
         elif name == 'description' and not off.description:
             off.description = _text(child)
         elif name == 'procedure':
-            off.procedures.append(child.get(XLINK_HREF) or _text(child))
+            off.procedures.append(_href_or_raw(child))
         elif name in ('observedProperty', 'observableProperty'):
             off.observed_properties.append(_property(child))
         elif name == 'featureOfInterest':
-            off.features.append(child.get(XLINK_HREF) or _text(child))
+            off.features.append(_href_or_raw(child))
         elif name == 'relatedFeature':
-            off.related_features.extend(t.get(XLINK_HREF) or _text(t)
-                                        for t in child.iter('{*}target'))
+            off.related_features.extend(_href_or_raw(t) for t in child.iter('{*}target'))
         elif name == 'responseFormat':
-            off.response_formats.append(_text(child))
+            off.response_formats.append(raw_text(child))
         elif name == 'observationType':
-            off.observation_types.append(_text(child))
+            off.observation_types.append(raw_text(child))
         elif name == 'procedureDescriptionFormat':
-            off.procedure_formats.append(_text(child))
+            off.procedure_formats.append(raw_text(child))
         elif name in ('observedArea', 'boundedBy'):
             srs, lower, upper = read_envelope(child)
             if lower and upper:
@@ -290,15 +305,16 @@ def _parse_offering(element) -> Offering:
 
 
 def _property(element) -> str:
-    href = element.get(XLINK_HREF)
+    """An observed property's URI or name, exactly as the document gives it (ends trimmed)."""
+    href = (element.get(XLINK_HREF) or '').strip()
     if href:
-        return href.strip()
+        return href
     for node in element:  # an inline swe:CompositePhenomenon / swe:Phenomenon
         for attr in GML_ID:
-            if node.get(attr):
-                return node.get(attr)
-        return _text(next((n for n in node if _local(n.tag) == 'name'), None))
-    return _text(element)
+            if (node.get(attr) or '').strip():
+                return node.get(attr).strip()
+        return raw_text(next((n for n in node if _local(n.tag) == 'name'), None))
+    return raw_text(element)
 
 
 def _unique(values) -> list:
@@ -306,23 +322,51 @@ def _unique(values) -> list:
 
 
 # ---- labels -------------------------------------------------------------------------
-_CAMEL = re.compile(r'(?<=[a-z])(?=[A-Z])')
+_TITLE_PIECE = re.compile(r'[A-Z][a-z]{2,}$')
+_HAS_LETTER = re.compile(r'[^\W\d_]')
+
+
+def split_camel(word: str) -> str:
+    """``AirTemperature`` -> ``Air Temperature``, ``windSpeed`` -> ``wind Speed``; a word
+    that is not cleanly camel-cased stays whole (``diFfuse``, ``mgL``, ``pH``, ``PM10``).
+
+    A word is split only at lower-to-upper boundaries, and only when every piece is a
+    word of three or more letters (the first may be lower-case, the others capitalised).
+    """
+    pieces = re.split(r'(?<=[a-z])(?=[A-Z])', word)
+    if len(pieces) < 2:
+        return word
+    first, rest = pieces[0], pieces[1:]
+    if not (len(first) >= 3 and first.isalpha() and (first.islower() or _TITLE_PIECE.match(first))):
+        return word
+    if not all(_TITLE_PIECE.match(p) for p in rest):
+        return word
+    return ' '.join(pieces)
 
 
 @lru_cache(maxsize=4096)
 def property_label(raw: str) -> str:
     """A short human label for an observed property URI/URN: its last path or colon
-    segment, underscores and camelCase turned into spaces.
+    segment, underscores turned into spaces and clean camelCase words split.
 
     ``http://mmisw.org/ont/cf/parameter/air_temperature`` -> ``air temperature``;
-    ``AirTemperature`` -> ``Air Temperature``.
+    ``AirTemperature`` -> ``Air Temperature``; ``diFfuse`` stays ``diFfuse``. A last
+    segment without a letter (``urn:...:property:6``) says nothing: the whole value is
+    the label then.
     """
     text = raw.strip().rstrip('/#')
     segment = re.split(r'[/#]', text)[-1] if '/' in text or '#' in text else text
     if segment.lower().startswith('urn:') or (':' in segment and ' ' not in segment):
         segment = segment.rsplit(':', 1)[-1]
-    segment = _CAMEL.sub(' ', segment.replace('_', ' '))
-    return ' '.join(segment.split()) or text
+    if not _HAS_LETTER.search(segment):
+        return ' '.join(text.split())
+    words = segment.replace('_', ' ').split()
+    return ' '.join(split_camel(w) for w in words) or ' '.join(text.split())
+
+
+def is_meaningful_label(label: str) -> bool:
+    """False for an empty label or one without a letter (``6``, ``1.0``)."""
+    return bool(label and _HAS_LETTER.search(label))
 
 
 def offering_title(off: Offering) -> str:
@@ -339,18 +383,19 @@ def offering_title(off: Offering) -> str:
 
 
 # ---- records ------------------------------------------------------------------------
-def capabilities_to_records(root, url: str, warnings: Optional[list] = None) -> list[CatalogRecord]:
+def capabilities_to_records(root, url: str, notices: Optional[list] = None) -> list[CatalogRecord]:
     """Map a capabilities document to records: Service first, then offerings, then procedures.
 
     :param root: the root element of a safely parsed GetCapabilities answer
     :param url: the source URL as registered (identifiers derive from its normalised form)
-    :param warnings: optional list receiving one line per non-fatal problem
+    :param notices: optional list receiving one line per value that could not be used
+        (an envelope in an unknown CRS, an offering listed twice)
     :raises HarvestError: when the document is not SOS 1.0/2.0 capabilities
     """
     version = capabilities_version(root)
     base = normalise_sos_url(url)
     info = parse_service(root, version)
-    offerings = parse_offerings(root, version, warnings)
+    offerings = parse_offerings(root, version, notices)
     service_id = make_identifier('sos-service', base)
     off_records = [_offering_record(off, base, service_id, version) for off in offerings]
     proc_records = _procedure_records(offerings, info, base, service_id, version)

@@ -25,6 +25,9 @@ from harvesters.sta_mapping import collection_items, dedupe, iot_id
 
 LOGGER = logging.getLogger(__name__)
 
+#: empty pages in a row, each with a nextLink, after which a collection is given up
+MAX_EMPTY_PAGES = 3
+
 
 class StaHttpError(HarvestError):
     """An STA request answered with an HTTP error status.
@@ -56,6 +59,7 @@ class PageWalker:
         self.pages = 0
         self.complete = True
         self.warnings: list[str] = []
+        self.notices: list[str] = []
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
@@ -66,6 +70,12 @@ class PageWalker:
             self.warnings.append(message)
             if incomplete:
                 self.complete = False
+
+    def notice(self, message: str) -> None:
+        """Record a fallback that still read everything (not an error)."""
+        LOGGER.info(message)
+        with self._lock:
+            self.notices.append(message)
 
     def fetch(self, url: str, params: Optional[dict] = None) -> dict:
         """GET one JSON object.
@@ -106,17 +116,32 @@ class PageWalker:
 
     def pages_from(self, doc: dict, expanded: Iterable[str] = ()) -> Iterator[list[dict]]:
         """Yield the entities of ``doc`` and of every page after it, each page's expanded
-        collections named in ``expanded`` completed first."""
+        collections named in ``expanded`` completed first.
+
+        Stops (the walk is then incomplete) after :data:`MAX_EMPTY_PAGES` empty pages in a
+        row that still carry a nextLink: a server paging on for ever.
+        """
         expanded = tuple(expanded)
+        empty = 0
         while True:
             items = collection_items(doc)
             for key in expanded:
                 self.complete_expansion(items, key)
             yield items
             link = doc.get('@iot.nextLink')
-            if not isinstance(link, str) or not link or not self.admit(link):
+            empty = 0 if items else empty + 1
+            if not isinstance(link, str) or not link or self._endless(empty, link) \
+                    or not self.admit(link):
                 return
             doc = self.fetch(link)
+
+    def _endless(self, empty: int, link: str) -> bool:
+        """True (and an error recorded) once ``empty`` empty pages in a row had a nextLink."""
+        if empty < MAX_EMPTY_PAGES:
+            return False
+        self.warn(f'{empty} empty pages in a row still had a nextLink; stopped at '
+                  f'{_short(link)}', incomplete=True)
+        return True
 
     def walk(self, url: str, params: Optional[dict] = None,
              expanded: Iterable[str] = ()) -> Iterator[list[dict]]:
@@ -130,6 +155,7 @@ class PageWalker:
         """
         link_key = f'{key}@iot.nextLink'
         pending: dict[str, list[dict]] = {}
+        empty_run: dict[str, int] = {}          # nextLink -> empty child pages before it
         for parent in parents:
             if isinstance(parent.get(key), list):
                 parent[key] = dedupe(parent[key])
@@ -157,7 +183,10 @@ class PageWalker:
                 for parent in waiting:
                     parent[key] = dedupe(list(parent.get(key) or []) + entries)
                 link = doc.get('@iot.nextLink')
-                if isinstance(link, str) and link:
+                before = empty_run.pop(url, 0)
+                run = 0 if entries else before + 1
+                if isinstance(link, str) and link and not self._endless(run, link):
+                    empty_run[link] = run
                     pending.setdefault(link, []).extend(waiting)
 
 

@@ -24,9 +24,9 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat.web import api, csw, federation, federation_api, limits
+    from hubcat.web import api, csw, federation, federation_api, limits, records
     limits.install(app, config)
-    for module in (csw, federation, federation_api, api):
+    for module in (csw, federation, federation_api, api, records):
         app.register_blueprint(module.bp)
 
     @app.get('/healthz')
@@ -46,6 +46,7 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
     def index():
         """Where things are."""
         return jsonify(name='HubCat', csw='/csw', federated_csw='/federated/csw', api='/api/',
-                       search='/api/search', peers='/api/peers', health='/healthz')
+                       search='/api/search', peers='/api/peers', health='/healthz',
+                       records='/records')
 
     return app

@@ -23,7 +23,8 @@ from sqlalchemy import bindparam, select
 from hubcat import dublincore
 from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
-from hubcat.records import DATASTREAM, OFFERING, THING, CatalogRecord, make_identifier
+from hubcat.records import (DATASTREAM, HAS_PROCEDURE, OFFERING, PROCEDURE, THING, CatalogRecord,
+                            make_identifier)
 from hubcat.times import iso, parse_time, utcnow
 
 LOGGER = logging.getLogger(__name__)
@@ -69,17 +70,42 @@ def derive_statuses(records: list[CatalogRecord], now: datetime,
     """Status of every record of one successful harvest.
 
     A Thing is online when any of its Datastreams is (or it has none), else stale.
+    An SOS procedure follows its own offerings the same way: online when any of them
+    is, offline stale when all are (see :func:`own_offerings`).
     """
     statuses = {r.identifier: observation_status(r, now, stale_after) for r in records}
     children: dict[str, list[str]] = {}
     for rec in records:
         if rec.kind == DATASTREAM and rec.thing_id:
             children.setdefault(rec.thing_id, []).append(rec.identifier)
+    children.update(own_offerings(records))
     for rec in records:
-        if rec.kind == THING and children.get(rec.identifier):
+        if rec.kind in (THING, PROCEDURE) and children.get(rec.identifier):
             if not any(statuses[c][0] == ONLINE for c in children[rec.identifier]):
                 statuses[rec.identifier] = (OFFLINE, STALE)
     return statuses
+
+
+def own_offerings(records: list[CatalogRecord]) -> dict[str, list[str]]:
+    """procedure identifier -> identifiers of its own offerings.
+
+    Of the offerings that name a procedure (``HasProcedure``), its own are those that
+    name the fewest procedures: a station's offering rather than NDBC's
+    ``network-all``, which names all 847 stations and is live as long as any one is.
+    These are also the offerings the procedure record takes its time and envelope from.
+    """
+    naming: dict[str, list[tuple[int, str]]] = {}
+    for rec in records:
+        if rec.kind != OFFERING:
+            continue
+        targets = [a.target for a in rec.associations if a.type == HAS_PROCEDURE]
+        for target in targets:
+            naming.setdefault(target, []).append((len(targets), rec.identifier))
+    own = {}
+    for procedure, offerings in naming.items():
+        fewest = min(n for n, _id in offerings)
+        own[procedure] = [identifier for n, identifier in offerings if n == fewest]
+    return own
 
 
 class Catalogue:

@@ -70,6 +70,10 @@ DEFAULTS = {
         'max_request_bytes': '5M',
         'default_maxrecords': '10',
         'allow_responsehandler': 'false',
+        # harvest URL policy (hubcat.url_policy): private networks allowed (local testing,
+        # the demo); link-local ranges (cloud metadata services) always refused
+        'harvest_private_networks': 'true',
+        'harvest_deny': '169.254.0.0/16, fe80::/10',
     },
     'hubcat:harvest': {
         'timeout': '30',

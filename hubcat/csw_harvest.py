@@ -64,17 +64,30 @@ def harvest_parameters(request: CswRequest) -> Optional[dict]:
 
 
 def harvest_hook(config: Config, request: CswRequest, _http_request) -> Optional[tuple]:
-    """Answer a Harvest of an STA or SOS resource; None lets pycsw handle the request."""
+    """Answer a Harvest of an STA or SOS resource; None lets pycsw handle the request.
+
+    The Source of every Harvest, whatever its ResourceType, must pass the harvest URL
+    policy (http/https, deny-list, private networks): a refused one gets an
+    ExceptionReport and nothing is fetched.
+    """
     if request.operation != 'Harvest':
         return None
     params = harvest_parameters(request)
-    if params is None or params['resourcetype'] not in RESOURCE_TYPES:
+    if params is None:
         return None
     version = request.version
 
     def fail(code, locator, text):
         return 200, XML, exception_report(code, locator, text, version)
 
+    if params['source']:
+        from hubcat.url_policy import UrlPolicy, UrlRefused
+        try:
+            UrlPolicy.from_config(config).check(params['source'].strip())
+        except UrlRefused as err:
+            return fail('InvalidParameterValue', 'Source', f'Source refused: {err}')
+    if params['resourcetype'] not in RESOURCE_TYPES:
+        return None
     if not params['source']:
         return fail('MissingParameterValue', 'Source', 'Harvest needs a Source URL')
     schedule = None
@@ -91,12 +104,18 @@ def _harvest(config: Config, url: str, source_type: str, schedule, version: str,
     from hubcat.catalogue import Catalogue
     from hubcat.harvest import SourceBusy, run_harvest
     from hubcat.sources import SourceError, SourceRegistry
-    registry = SourceRegistry(config.database_url)
-    existing = [s for s in registry.list() if s.url == url.strip() and s.type == source_type]
+    from hubcat.urls import redact_url
+    registry = SourceRegistry.for_config(config)
+    url = url.strip()
+    existing = registry.same_endpoint(url, source_type)
+    if existing is not None and existing.url != url:
+        return fail('InvalidParameterValue', 'Source',
+                    f'source {existing.name!r} (id {existing.id}) already harvests this endpoint '
+                    f'as {existing.display_url}; harvest it by that URL')
     created = False
     try:
-        if existing:
-            source = existing[0]
+        if existing is not None:
+            source = existing
             if schedule:
                 source = registry.update(source.id, schedule=schedule)
         else:
@@ -112,7 +131,7 @@ def _harvest(config: Config, url: str, source_type: str, schedule, version: str,
         if created:
             registry.remove(source.id)
         return fail('NoApplicableCode', 'Source',
-                    f'harvest of {url} failed: {"; ".join(report.errors)}')
+                    f'harvest of {redact_url(url)} failed: {"; ".join(report.errors)}')
     if schedule:
         from hubcat.scheduler import sources_changed
         sources_changed(config.database_url)   # a scheduler in this process follows at once

@@ -37,6 +37,10 @@ BEGIN
                (SELECT max(v) FROM unnest(xs) v), (SELECT max(v) FROM unnest(ys) v)];
 END $$ LANGUAGE plpgsql IMMUTABLE;
 
+CREATE OR REPLACE FUNCTION hubcat_envelope_distance(a float8[], b float8[]) RETURNS float8 AS $$
+  SELECT sqrt(greatest(0, b[1] - a[3], a[1] - b[3]) ^ 2 + greatest(0, b[2] - a[4], a[2] - b[4]) ^ 2)
+$$ LANGUAGE sql IMMUTABLE;
+
 CREATE OR REPLACE FUNCTION query_spatial(bbox_data_wkt text, bbox_input_wkt text,
                                          predicate text, distance text) RETURNS text AS $$
 DECLARE a float8[] := hubcat_envelope(bbox_data_wkt); b float8[] := hubcat_envelope(bbox_input_wkt);
@@ -51,6 +55,11 @@ BEGIN
   ELSIF predicate = 'contains' THEN
     RETURN CASE WHEN b[1] >= a[1] AND b[3] <= a[3] AND b[2] >= a[2] AND b[4] <= a[4] THEN 'true' ELSE 'false' END;
   ELSIF predicate = 'equals' THEN RETURN CASE WHEN a = b THEN 'true' ELSE 'false' END;
+  ELSIF predicate IN ('dwithin', 'beyond') THEN
+    IF distance !~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,3})?$' THEN RETURN 'false'; END IF;
+    hit := hubcat_envelope_distance(a, b) <= distance::float8;
+    IF predicate = 'beyond' THEN hit := NOT hit; END IF;
+    RETURN CASE WHEN hit THEN 'true' ELSE 'false' END;
   ELSE RETURN CASE WHEN hit THEN 'true' ELSE 'false' END;
   END IF;
 END $$ LANGUAGE plpgsql IMMUTABLE;
@@ -131,6 +140,7 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if missing:
         metadata.create_all(engine, tables=missing)
         done.extend(f'created table {t.name}' for t in missing)
+    done.extend(_add_missing_columns(engine, [t for t in metadata.sorted_tables if t not in missing]))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl
         fresh = not inspect(engine).has_table(f'{table}_rtree')
@@ -142,13 +152,29 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if engine.dialect.name == 'postgresql' and not has_postgis(engine):
         with engine.begin() as conn:
             present = conn.execute(text(
-                "SELECT count(*) FROM pg_proc WHERE proname = 'hubcat_envelope'")).scalar()
+                "SELECT count(*) FROM pg_proc WHERE proname = 'hubcat_envelope_distance'")).scalar()
             if not present:
                 conn.execute(text(_PG_FUNCTIONS))
                 done.append('created spatial functions (PostgreSQL without PostGIS)')
     if done:  # columns may have changed: reflect again on next use
         with _LOCK:
             _TABLES.pop((url, table), None)
+    return done
+
+
+def _add_missing_columns(engine: Engine, tables: list) -> list[str]:
+    """Add the nullable columns a newer HubCat declares to its own tables of an older database
+    (e.g. ``hubcat_runs.notices``); returns one line per column added."""
+    done = []
+    insp = inspect(engine)
+    with engine.begin() as conn:
+        for table in tables:
+            have = {c['name'] for c in insp.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable and not column.primary_key:
+                    coltype = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {coltype}'))
+                    done.append(f'added column {table.name}.{column.name}')
     return done
 
 

@@ -16,6 +16,7 @@ from hubcat.config import Config
 from hubcat.locks import SourceBusy, source_lock
 from hubcat.runs import FAILED, PARTIAL, SUCCESS, RunLog
 from hubcat.sources import Source, SourceRegistry
+from hubcat.urls import redact_text, split_credentials
 
 LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class RunReport:
     requests: int = 0
     duration: float = 0.0
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)   # fallbacks taken; not errors
     inserted: list[str] = field(default_factory=list)  # identifiers of records added by this run
 
     def summary(self) -> str:
@@ -38,7 +40,8 @@ class RunReport:
         text = (f'{self.source}: {self.outcome}; added {c.get("added", 0)}, '
                 f'updated {c.get("updated", 0)}, unchanged {c.get("unchanged", 0)}, '
                 f'went offline {c.get("went_offline", 0)}, '
-                f'came online {c.get("came_online", 0)}, errors {len(self.errors)}; '
+                f'came online {c.get("came_online", 0)}, errors {len(self.errors)}, '
+                f'notices {len(self.notices)}; '
                 f'{self.requests} requests in {self.duration:.1f} s')
         if self.errors:
             text += f' ({self.errors[0]})'
@@ -48,7 +51,8 @@ class RunReport:
         """JSON-ready representation."""
         return {'run_id': self.run_id, 'source': self.source, 'outcome': self.outcome,
                 'counts': self.counts, 'requests': self.requests,
-                'duration': round(self.duration, 3), 'errors': self.errors}
+                'duration': round(self.duration, 3), 'errors': self.errors,
+                'notices': self.notices}
 
 
 def run_harvest(config: Config, source_key, trigger: str = 'manual',
@@ -72,7 +76,8 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
     started = time.monotonic()
     options = dict(config.harvest_options())
     options.update(source.options)
-    harvester = get_harvester_class(source.type)(source.url, options, progress=progress)
+    url, client = harvest_client(config, source.url, options)
+    harvester = get_harvester_class(source.type)(url, options, client=client, progress=progress)
     catalogue = Catalogue(config.database_url, config.table)
     registry = SourceRegistry(config.database_url)
     now = datetime.now(timezone.utc)
@@ -97,18 +102,35 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
                             complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL
-    report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings)
+    report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings,
+                     result.notices)
     report.inserted = counts.inserted
     return report
 
 
+def harvest_client(config: Config, source_url: str, options: dict):
+    """(the URL without credentials, an HttpClient) for harvesting ``source_url``.
+
+    The client checks every request against the configured URL policy and sends the
+    URL's credentials, as given, to the source's own origin only: the harvester,
+    its records and its messages never see them.
+    """
+    from harvesters.http import OriginBasicAuth, client_from_options
+    from hubcat.url_policy import UrlPolicy
+    url, credentials = split_credentials(source_url)
+    auth = OriginBasicAuth(url, *credentials) if credentials else None
+    return url, client_from_options(options, policy=UrlPolicy.from_config(config), auth=auth)
+
+
 def _finish(runs: RunLog, run_id: int, source: Source, outcome: str, counts: SyncCounts,
-            harvester, started: float, errors: list[str]) -> RunReport:
+            harvester, started: float, errors: list[str], notices: tuple = ()) -> RunReport:
     duration = time.monotonic() - started
     report = RunReport(run_id=run_id, source=source.name, outcome=outcome,
                        counts=counts.as_dict(), requests=harvester.client.requests,
-                       duration=duration, errors=list(errors))
-    runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration)
+                       duration=duration, errors=[redact_text(e) for e in errors],
+                       notices=[redact_text(n) for n in notices])
+    runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration,
+                notices=report.notices)
     log = LOGGER.warning if outcome == FAILED else LOGGER.info
     log('harvest %s', report.summary())
     return report

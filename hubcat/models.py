@@ -70,6 +70,7 @@ runs = Table(
     Column('requests', Integer, default=0),
     Column('duration', Float),
     Column('errors', Text),                 # newline-separated messages
+    Column('notices', Text),                # newline-separated fallbacks (not errors)
 )
 
 peers = Table(
@@ -78,4 +79,17 @@ peers = Table(
     Column('name', String(200), nullable=False, unique=True),
     Column('url', Text, nullable=False),
     Column('timeout', Float, nullable=False, default=5.0),
+)
+
+dictionaries = Table(
+    'hubcat_dictionaries', metadata,
+    Column('id', Integer, primary_key=True, autoincrement=True),  # load order: higher = later
+    Column('name', String(200), nullable=False, unique=True),
+    Column('source', String(200)),                                 # NULL: global
+    Column('format', String(20), nullable=False),                  # yaml | csv | sssom
+    Column('description', Text),
+    Column('entries', Integer, nullable=False, default=0),
+    Column('content', Text, nullable=False),                       # Dictionary JSON
+    Column('loaded', DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # a reloaded dictionary always sorts after every other
 )

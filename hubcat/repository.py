@@ -1,4 +1,4 @@
-"""HubCat's pycsw repository (``[repository] source``): pycsw's own, with three fixes.
+"""HubCat's pycsw repository (``[repository] source``): pycsw's own, with these fixes.
 
 1. The table is reflected once per process, not on every request.
 2. ``rim:Association`` rows answer only to ``typeNames=rim:Association`` (and to
@@ -7,6 +7,11 @@
    lists) means "one of the values equals", not "the joined list equals".
 4. On SQLite, spatial filters look up the R*Tree of :mod:`hubcat.spatial_index`
    before pycsw's exact per-row test.
+5. No request value reaches SQL text (issue 8 point 3, docs/security.md "SQL"): filters
+   are checked by :mod:`hubcat.filter_guard` before pycsw translates them, and every
+   translated constraint (GetRecords, Transaction Update and Delete) goes through
+   :func:`hubcat.sql_guard.bind_where`; sort and GetDomain columns must be columns of
+   the table, sort orders ASC or DESC.
 """
 from __future__ import annotations
 
@@ -19,8 +24,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
+from hubcat import filter_guard
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.spatial_index import prefilter
+from hubcat.sql_guard import UnsafeSQL, bind_where
 from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
 
 LOGGER = logging.getLogger(__name__)
@@ -69,6 +76,7 @@ class HubCatRepository(Repository):
         database = config.get('repository', 'database')
         table = config.get('repository', 'table')
         context.server.orm = 'sqlalchemy'  # filters with bind parameters (:pvalueN)
+        filter_guard.install()
         self.context = context
         self.filter = repo_filter
         self.engine = get_engine(database)
@@ -85,18 +93,48 @@ class HubCatRepository(Repository):
         self.queryables['_all'].update(self.context.md_core_model['mappings'])
 
     def query(self, constraint, sortby=None, typenames=None, maxrecords=10, startposition=0):
-        """pycsw's query, with association rows kept apart and multi-valued equality fixed."""
+        """pycsw's query, values bound, association rows kept apart, multi-valued equality fixed."""
         if 'where' in constraint:
-            where = rewrite_multivalued(constraint['where'])
+            where, values = bind_where(constraint['where'], constraint['values'])
             if self.dbtype == 'sqlite' and USE_SPATIAL_INDEX:
-                where = prefilter(where, self.dataset.__table__.name)
-            constraint = dict(constraint, where=where)
+                where = prefilter(where, values, self.dataset.__table__.name)
+            constraint = dict(constraint, where=rewrite_multivalued(where), values=values)
+        if sortby is not None:
+            self._check_column(sortby.get('propertyname'))
+            if sortby.get('order') not in ('ASC', 'DESC'):
+                raise UnsafeSQL('sort order must be ASC or DESC')
         self._typenames = typenames
         try:
             return super().query(constraint, sortby=sortby, typenames=typenames,
                                  maxrecords=maxrecords, startposition=startposition)
         finally:
             self._typenames = None
+
+    def query_domain(self, domain, typenames, domainquerytype='list', count=False):
+        """pycsw's GetDomain query, on a column of the table only."""
+        self._check_column(domain)
+        return super().query_domain(domain, typenames, domainquerytype=domainquerytype, count=count)
+
+    def update(self, record=None, recprops=None, constraint=None):
+        """pycsw's update; a constraint (Transaction Update) has its values bound."""
+        if constraint is not None:
+            constraint = self._bound(constraint)
+        return super().update(record=record, recprops=recprops, constraint=constraint)
+
+    def delete(self, constraint):
+        """pycsw's delete (Transaction Delete, Harvest), its values bound."""
+        return super().delete(self._bound(constraint))
+
+    @staticmethod
+    def _bound(constraint) -> dict:
+        if not isinstance(constraint, dict) or 'where' not in constraint:
+            raise UnsafeSQL('not a translated filter')
+        where, values = bind_where(constraint['where'], constraint.get('values', []))
+        return dict(constraint, where=where, values=values)
+
+    def _check_column(self, name) -> None:
+        if not isinstance(name, str) or name not in self.dataset.__table__.c:
+            raise UnsafeSQL('not a column of the catalogue')
 
     def query_ids(self, ids):
         """Records by identifier, associations included."""

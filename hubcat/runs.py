@@ -28,10 +28,13 @@ class RunLog:
                 started=datetime.now(timezone.utc), outcome=RUNNING)).inserted_primary_key[0]
 
     def finish(self, run_id: int, outcome: str, counts: Optional[dict] = None, requests: int = 0,
-               errors: Optional[list[str]] = None, duration: float = 0.0) -> None:
-        """Record the end of a run."""
+               errors: Optional[list[str]] = None, duration: float = 0.0,
+               notices: Optional[list[str]] = None) -> None:
+        """Record the end of a run: its errors (what could not be read) and its notices
+        (fallbacks taken while still reading everything), one message a line each."""
         values = {'ended': datetime.now(timezone.utc), 'outcome': outcome, 'requests': requests,
-                  'duration': round(duration, 3), 'errors': '\n'.join(errors or []) or None}
+                  'duration': round(duration, 3), 'errors': '\n'.join(errors or []) or None,
+                  'notices': '\n'.join(notices or []) or None}
         values.update({k: int((counts or {}).get(k, 0)) for k in COUNT_FIELDS})
         with self.engine.begin() as conn:
             conn.execute(update(runs_table).where(runs_table.c.id == run_id).values(**values))
@@ -47,4 +50,5 @@ class RunLog:
             row['started'] = iso(row['started'])
             row['ended'] = iso(row['ended'])
             row['errors'] = row['errors'].split('\n') if row['errors'] else []
+            row['notices'] = row['notices'].split('\n') if row['notices'] else []
         return rows

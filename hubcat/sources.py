@@ -14,6 +14,8 @@ from hubcat.config import parse_duration
 from hubcat.db import get_engine
 from hubcat.models import sources as sources_table
 from hubcat.times import iso
+from hubcat.url_policy import UrlPolicy, UrlRefused, check_scheme
+from hubcat.urls import endpoint_key, redact_url, split_credentials
 
 
 class SourceError(ValueError):
@@ -25,7 +27,11 @@ class SourceNotFound(SourceError):
 
 
 class SourceExists(SourceError):
-    """Another source has that name, or that URL and type."""
+    """Another source has that name, or harvests the same endpoint."""
+
+
+class SourceRefused(SourceError):
+    """The URL is not allowed by the harvest URL policy (scheme, deny-list, private network)."""
 
 
 @dataclass
@@ -42,28 +48,38 @@ class Source:
     last_harvest: Optional[datetime] = None
     last_success: Optional[datetime] = None
 
+    @property
+    def display_url(self) -> str:
+        """The URL as shown anywhere (API, CLI, logs): credentials replaced by ``***``."""
+        return redact_url(self.url)
+
     def as_dict(self) -> dict:
-        """JSON-ready representation."""
+        """JSON-ready representation (credentials in the URL are never shown)."""
         return {
-            'id': self.id, 'name': self.name, 'url': self.url, 'type': self.type,
+            'id': self.id, 'name': self.name, 'url': self.display_url, 'type': self.type,
             'options': self.options, 'schedule': self.schedule, 'stale_after': self.stale_after,
             'reachable': self.reachable,
             'last_harvest': iso(self.last_harvest), 'last_success': iso(self.last_success),
         }
 
 
-def validate_url(url: str) -> str:
-    """The URL, stripped, if it is an absolute http(s) URL; SourceError otherwise."""
+def validate_url(url: str, policy: Optional[UrlPolicy] = None) -> str:
+    """The URL, stripped (otherwise exactly as given), if it is an absolute http(s) URL
+    the policy allows; SourceRefused otherwise."""
     url = (url or '').strip()
-    parsed = urlparse(url)
-    if parsed.scheme not in ('http', 'https') or not parsed.netloc:
-        raise SourceError(f'not an http(s) URL: {url!r}')
+    try:
+        if policy is None:
+            check_scheme(url)
+        else:
+            policy.check(url)
+    except UrlRefused as err:
+        raise SourceRefused(str(err)) from None
     return url
 
 
 def default_name(url: str) -> str:
-    """A readable name from a URL: host and path, punctuation folded."""
-    parsed = urlparse(url)
+    """A readable name from a URL: host and path (never its credentials), punctuation folded."""
+    parsed = urlparse(split_credentials(url)[0])
     text = (parsed.netloc + parsed.path).strip('/')
     return re.sub(r'[^A-Za-z0-9._-]+', '-', text).strip('-')[:200] or 'source'
 
@@ -80,16 +96,39 @@ class SourceRegistry:
     """CRUD on ``hubcat_sources``.
 
     :param database_url: the catalogue database
+    :param policy: the harvest URL policy new and changed URLs must pass (None: http(s) only)
     """
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, policy: Optional[UrlPolicy] = None):
         self.engine = get_engine(database_url)
+        self.policy = policy
+
+    @classmethod
+    def for_config(cls, config) -> 'SourceRegistry':
+        """The registry of a configuration, with its harvest URL policy."""
+        return cls(config.database_url, UrlPolicy.from_config(config))
+
+    def same_endpoint(self, url: str, type: str, exclude_id: Optional[int] = None):
+        """The source that harvests the same endpoint as ``url`` (compared by
+        :func:`hubcat.urls.endpoint_key`), or None."""
+        key = endpoint_key(url, type)
+        for source in self.list():
+            if source.id != exclude_id and source.type == type and \
+                    endpoint_key(source.url, source.type) == key:
+                return source
+        return None
+
+    def _refuse_duplicate(self, url: str, type: str, exclude_id: Optional[int] = None) -> None:
+        other = self.same_endpoint(url, type, exclude_id)
+        if other is not None:
+            raise SourceExists(f'source {other.name!r} (id {other.id}) already harvests this '
+                               f'endpoint: {other.display_url}')
 
     def add(self, url: str, type: str, name: Optional[str] = None, schedule: Optional[str] = None,
             stale_after=None, options: Optional[dict] = None) -> Source:
         """Register a source; SourceError when the URL, type or schedule is bad or taken."""
         from harvesters.registry import UnknownSourceType, get_harvester_class
-        url = validate_url(url)
+        url = validate_url(url, self.policy)
         type = (type or '').lower()
         try:
             get_harvester_class(type)
@@ -97,14 +136,16 @@ class SourceRegistry:
             raise SourceError(str(err)) from None
         name = (name or default_name(url)).strip()
         stale = parse_duration(stale_after) if stale_after is not None else None
+        if not name:
+            raise SourceError('a source name must not be empty')
         if schedule is not None:
             schedule = normalise_schedule(schedule)
+        self._refuse_duplicate(url, type)
         with self.engine.begin() as conn:
-            clash = conn.execute(select(sources_table.c.name).where(
-                (sources_table.c.name == name) |
-                ((sources_table.c.url == url) & (sources_table.c.type == type)))).first()
+            clash = conn.execute(select(sources_table.c.id).where(
+                sources_table.c.name == name)).first()
             if clash:
-                raise SourceExists(f'a source with that name or URL exists already: {clash.name}')
+                raise SourceExists(f'a source named {name!r} exists already (id {clash.id})')
             new_id = conn.execute(insert(sources_table).values(
                 name=name, url=url, type=type, options=json.dumps(options or {}),
                 schedule=schedule, stale_after=stale,
@@ -131,10 +172,13 @@ class SourceRegistry:
         """Change name, url, schedule, stale_after or options of a source."""
         source = self.get(key)
         values = {}
-        if 'name' in changes and changes['name']:
+        if 'name' in changes and changes['name'] is not None:
             values['name'] = str(changes['name']).strip()
+            if not values['name']:
+                raise SourceError('a source name must not be empty')
         if 'url' in changes and changes['url']:
-            values['url'] = validate_url(changes['url'])
+            values['url'] = validate_url(changes['url'], self.policy)
+            self._refuse_duplicate(values['url'], source.type, exclude_id=source.id)
         if 'schedule' in changes:
             values['schedule'] = normalise_schedule(changes['schedule']) \
                 if changes['schedule'] else None

@@ -8,6 +8,7 @@ shapely.  Results are unchanged: the exact test still decides.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Optional
 
@@ -15,8 +16,9 @@ _NUMBER = re.compile(r'-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
 #: predicates whose matches all intersect the query envelope (safe to pre-filter)
 INTERSECTING = ('bbox', 'intersects', 'within', 'contains', 'overlaps', 'equals', 'touches',
                 'crosses')
-_SPATIAL = re.compile(r"query_spatial\((?P<col>\w+),'(?P<wkt>[^']*)','(?P<pred>\w+)','[^']*'\)"
-                      r" = 'true'")
+#: pycsw's spatial test once :func:`hubcat.sql_guard.bind_where` bound its WKT and distance
+_SPATIAL = re.compile(r"query_spatial\((?P<col>\w+),:(?P<wkt>pvalue\d+),'(?P<pred>\w+)',"
+                      r":pvalue\d+\) = 'true'")
 
 
 def bounds(wkt: Optional[str]) -> Optional[tuple[float, float, float, float]]:
@@ -65,11 +67,16 @@ def ddl(table: str) -> list[str]:
     ]
 
 
-def prefilter(where: str, table: str) -> str:
-    """Put an R*Tree lookup in front of every intersecting ``query_spatial(...) = 'true'``."""
+def prefilter(where: str, values: list, table: str) -> str:
+    """Put an R*Tree lookup in front of every intersecting bound ``query_spatial(...) = 'true'``.
+
+    ``where``/``values`` as :func:`hubcat.sql_guard.bind_where` returns them; the
+    envelope numbers are floats written with ``repr`` (finite: non-finite boxes are skipped).
+    """
     def add_lookup(match: re.Match) -> str:
-        box = bounds(match['wkt'])
-        if match['pred'] not in INTERSECTING or box is None:
+        index = int(match['wkt'][len('pvalue'):])
+        box = bounds(values[index]) if index < len(values) else None
+        if match['pred'] not in INTERSECTING or box is None or not all(map(math.isfinite, box)):
             return match.group(0)
         minx, miny, maxx, maxy = box
         lookup = (f'{table}.rowid IN (SELECT id FROM {table}_rtree WHERE minx <= {maxx!r} '

@@ -73,6 +73,7 @@ class SosFixtureServer:
     def __init__(self):
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict]] = []
+        self.authorizations: list[str] = []   # the Authorization header of each request ('' if none)
         self.active = 0
         self.max_active = 0
         self._lock = threading.Lock()
@@ -119,6 +120,7 @@ class SosFixtureServer:
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
         with self._lock:
             self.requests.append((parts.path, params))
+            self.authorizations.append(handler.headers.get('Authorization', ''))
             self.active += 1
             self.max_active = max(self.max_active, self.active)
         try:

@@ -99,7 +99,7 @@ def test_source_lifecycle(client):
 @pytest.mark.parametrize('body, words', [
     ({'type': 'sta'}, '"url" is required'),
     ({'url': STA}, '"type" is required'),
-    ({'url': 'ftp://example.org/x', 'type': 'sta'}, 'not an http(s) URL'),
+    ({'url': 'ftp://example.org/x', 'type': 'sta'}, 'only http and https sources'),
     ({'url': STA, 'type': 'wfs'}, 'wfs'),
     ({'url': STA, 'type': 'sta', 'schedule': 'every tuesday'}, 'not a duration'),
     ({'url': STA, 'type': 'sta', 'schedule': '*/61 * * * *'}, 'not a cron expression'),
@@ -118,7 +118,7 @@ def test_bad_bodies_and_conflicts(client):
     _assert_error(client.post('/api/sources', json=['a list'], headers=AUTH), 400)
     first = _add(client, name='one')
     second = _add(client, name='two', url=STA + '/other')
-    assert 'exists already' in _assert_error(
+    assert "source 'one' (id 1) already harvests this endpoint" in _assert_error(
         client.post('/api/sources', json={'url': STA, 'type': 'sta'}, headers=AUTH), 409)
     _assert_error(client.patch(f'/api/sources/{second["id"]}', json={'name': 'one'},
                                headers=AUTH), 409)

@@ -63,15 +63,15 @@ def test_source_add_list_update_remove(run):
     assert 'one' in listed.output and 'every:900' in listed.output
     assert run('source', 'update', 'one', '--cron', '*/10 * * * *').exit_code == 0
     assert 'cron:*/10 * * * *' in run('source', 'list').output
-    assert 'a source with that name' in _one_line_error(
-        run('source', 'add', 'http://127.0.0.1:9/sta/v1.1', '--type', 'sta', '--name', 'one'))
+    assert "a source named 'one' exists already" in _one_line_error(
+        run('source', 'add', 'http://127.0.0.1:9/other/v1.1', '--type', 'sta', '--name', 'one'))
     removed = run('source', 'remove', 'one')
     assert removed.exit_code == 0 and 'records kept' in removed.output
     assert 'no sources' in run('source', 'list').output
 
 
 @pytest.mark.parametrize('args, message', [
-    (['ftp://example.org/x', '--type', 'sta'], 'not an http(s) URL'),
+    (['ftp://example.org/x', '--type', 'sta'], 'only http and https sources'),
     (['http://example.org/x', '--type', 'wms'], 'unknown source type'),
     (['http://example.org/x', '--type', 'sta', '--every', 'soon'], 'not a duration'),
     (['http://example.org/x', '--type', 'sta', '--cron', '61 * * * *'], 'not a cron expression'),

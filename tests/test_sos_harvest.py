@@ -163,6 +163,18 @@ def test_harvester_gives_up_on_a_server_without_describesensor(server):
     assert 'kept from the capabilities only' in result.warnings[-1]
 
 
+def test_give_up_limit_holds_with_requests_in_flight(server):
+    """Four DescribeSensor requests at once and a limit of 10: no more than 10 are asked (and
+    fail) before the harvester gives up, however many were in flight at the tenth failure."""
+    url = server.add('/wv', route_for('52n_wupperverband_1.0.0.xml', delay=0.02))
+    result = harvester(url, describe_sensor_give_up=10, max_workers=4).harvest()
+    asked = [p for p in server.requests_to('/wv') if p.get('request') == 'DescribeSensor']
+    assert server.max_active > 1
+    assert len(asked) == 10
+    assert len(result.warnings) == 10 + 1     # one per failure, then the give-up line
+    assert 'failed 10 times without a success: 208 procedures' in result.warnings[-1]
+
+
 def test_ended_offering_goes_stale_and_vanished_offering_removed(server, catalogue):
     """Catalogue status rules on SOS records: an offering whose phenomenonTime ended long ago
     is offline 'stale'; after the capabilities drop an offering it is offline 'removed' and
@@ -189,6 +201,32 @@ def test_ended_offering_goes_stale_and_vanished_offering_removed(server, catalog
     row = catalogue.get(ws2500.identifier)
     assert (row['hc_status'], row['hc_status_reason']) == ('offline', 'removed')
     assert len(catalogue.rows(1, OFFERING)) == 4
+
+
+def test_procedure_status_follows_its_own_offerings(server, catalogue):
+    """NDBC: a station whose offering ended in 2008 is offline stale, although 'network-all'
+    (which names every station and is live) is online; a live station stays online. Every
+    procedure has the status of its station offering."""
+    url = server.add('/ndbc', route_for('ndbc_ioos_1.0.0.xml'))
+    result = harvester(url, describe_sensor=False).harvest()
+    catalogue.sync(1, result.records, stale_after=86400,
+                   now=datetime(2026, 11, 21, tzinfo=timezone.utc))
+    rows = {r['identifier']: (r['hc_status'], r['hc_status_reason'] or '')
+            for r in catalogue.rows(1)}
+    by_name = {(r.kind, r.slots.get('offering', [''])[0] if r.kind == OFFERING else
+                r.slots.get('procedure', [''])[0]): r.identifier for r in result.records}
+    assert rows[by_name[OFFERING, 'network-all']] == ('online', '')
+    assert rows[by_name[OFFERING, 'station-42049']] == ('offline', 'stale')   # ended 2008
+    assert rows[by_name[PROCEDURE, 'urn:ioos:station:wmo:42049']] == ('offline', 'stale')
+    assert rows[by_name[OFFERING, 'station-21401']] == ('online', '')          # until 'now'
+    assert rows[by_name[PROCEDURE, 'urn:ioos:station:wmo:21401']] == ('online', '')
+    stations = [r for r in result.records if r.kind == OFFERING and len(r.slots['procedure']) == 1]
+    assert len(stations) == 847
+    for station in stations:
+        procedure = by_name[PROCEDURE, station.slots['procedure'][0]]
+        assert rows[procedure] == rows[station.identifier]
+    assert sum(rows[by_name[PROCEDURE, s.slots['procedure'][0]]][0] == 'offline'
+               for s in stations) == 322
 
 
 def test_progress_is_reported(server):

@@ -247,6 +247,11 @@ def test_wupperverband_procedures_keep_their_offering():
     ('http://vocab.nerc.ac.uk/collection/P01/current/TEMPPR01/', 'TEMPPR01'),
     ('AthmosphericPressure', 'Athmospheric Pressure'),
     ('Height of Gauge (River Stage)', 'Height of Gauge (River Stage)'),
+    ('seaWaterTemperature', 'sea Water Temperature'),
+    ('http://example.org/radiation/diFfuse', 'diFfuse'),           # not split inside a word
+    ('diFfuse radiation', 'diFfuse radiation'),
+    ('mgL', 'mgL'),
+    ('urn:ogc:def:property:OGC:6', 'urn:ogc:def:property:OGC:6'),  # never the bare number
 ])
 def test_property_labels(raw, label):
     assert property_label(raw) == label

@@ -129,5 +129,36 @@ def test_outputs_add_properties_and_units():
     proc = next(r for r in records if r.kind == PROCEDURE and r.slots['procedure'] == ['ws2500'])
     apply_sensor_details(proc, details_of('52n_ws2500_describesensorresponse_sos200.xml'))
     assert 'RainfallAccumulated|RainfallAccumulated|l_m^2' in proc.slots['output']
-    assert proc.unit is None  # ten outputs, several units: no single unit
+    # ten outputs, seven units: each unit a value of its own (a search for degC finds it)
+    assert proc.slots['unitOfMeasurement'] == ['l_m^2', 'deg', '%', 'degC', 'klux', 'hPa', 'km_h']
+    assert proc.unit == 'l_m^2, deg, %, degC, klux, hPa, km_h'
     assert proc.title == '52n-elv-ws2500'
+
+
+def numbered_output_description() -> bytes:
+    """The ws2500 description with its first output renamed to a bare number, its definition
+    a URN ending in that number, and a gml:name of its own on the second output."""
+    text = fixture('52n_ws2500_describesensorresponse_sos200.xml').decode('utf-8')
+    for old, new in (
+            ('<sml:output name="RainfallAccumulated">\n                    '
+             '<swe:Quantity definition="RainfallAccumulated">',
+             '<sml:output name="6">\n                    '
+             '<swe:Quantity definition="urn:ogc:def:property:OGC:6">'),
+            ('<swe:Quantity definition="WindDirection">',
+             '<swe:Quantity definition="urn:x:7"><swe:label>Wind  direction</swe:label>')):
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text.encode('utf-8')
+
+
+def test_output_labels_never_a_bare_number():
+    """A SensorML output whose only name is a number is labelled by its definition, one with
+    a label of its own by that label; labels are never split inside a word."""
+    records = capabilities_to_records(parse_xml(fixture('52n_example_2.0.0.xml')), 'http://52n.test/sos')
+    proc = next(r for r in records if r.kind == PROCEDURE and r.slots['procedure'] == ['ws2500'])
+    apply_sensor_details(proc, sensorml_to_details(parse_xml(numbered_output_description())))
+    assert '6' not in proc.observed_property_labels and '7' not in proc.observed_property_labels
+    assert 'urn:ogc:def:property:OGC:6' in proc.observed_property_labels
+    assert 'Wind direction' in proc.observed_property_labels
+    assert 'Athmospheric Pressure' in proc.observed_property_labels
+

@@ -46,10 +46,11 @@ def _ids(client, op='BBOX', box=(6.5, 45.5, 8.5, 46.5)) -> set:
 def test_bounds_and_prefilter_text():
     assert bounds('SRID=4326;POLYGON((7 46, 7 47, 8 47, 8 46, 7 46))') == (7, 46, 8, 47)
     assert bounds('POINT(7.5 46.25)') == (7.5, 46.25, 7.5, 46.25)
-    where = "query_spatial(wkt_geometry,'POLYGON ((1 2, 1 4, 3 4, 3 2, 1 2))','bbox','false') = 'true'"
-    assert 'records_rtree WHERE minx <= 3.0 AND maxx >= 1.0' in prefilter(where, 'records')
+    where = "query_spatial(wkt_geometry,:pvalue0,'bbox',:pvalue1) = 'true'"
+    values = ['POLYGON ((1 2, 1 4, 3 4, 3 2, 1 2))', 'false']
+    assert 'records_rtree WHERE minx <= 3.0 AND maxx >= 1.0' in prefilter(where, values, 'records')
     disjoint = where.replace("'bbox'", "'disjoint'")
-    assert prefilter(disjoint, 'records') == disjoint
+    assert prefilter(disjoint, values, 'records') == disjoint
 
 
 def test_index_follows_inserts_updates_and_deletes(sqlite_config):

@@ -25,9 +25,11 @@ class SpecServer:
 
     MAX_TOP = 50
 
-    def __init__(self, crafted, loop: bool = False, failing_second_page: bool = False):
+    def __init__(self, crafted, loop: bool = False, failing_second_page: bool = False,
+                 endless: bool = False):
         self.base = crafted.base + '/v1.0'
         self.loop = loop
+        self.endless = endless      # after the Things, empty pages with a nextLink for ever
         self.failing_second_page = failing_second_page
         self.tops: list[str] = []
         root = {'value': [{'name': n, 'url': f'{self.base}/{n}'} for n in (
@@ -103,6 +105,8 @@ class SpecServer:
         page = {'@iot.count': 3, 'value': [self.thing(i) for i in ids]}
         if skip == 0 or self.loop:
             page['@iot.nextLink'] = f'{self.base}/Things?$skip=2'
+        elif self.endless:
+            page['@iot.nextLink'] = f'{self.base}/Things?$skip={skip + 2}'
         return _ok(page)
 
 
@@ -133,7 +137,8 @@ def test_spec_server_walk(spec_server):
     assert records['Thing 1'].bbox == (1.0, 41.0, 1.0, 41.0)
     assert records['Thing 1'].keywords == ['alpha', 'beta']
     assert len(records['Thing 1'].associations) == 3
-    assert any('one by one' in w for w in result.warnings)
+    assert any('one by one' in w for w in result.notices)
+    assert not result.warnings
 
 
 def test_nextlink_loop_stops_and_marks_incomplete(crafted_server):
@@ -141,6 +146,20 @@ def test_nextlink_loop_stops_and_marks_incomplete(crafted_server):
     result = SensorThingsHarvester(crafted_server.base + '/v1.0').harvest()
     assert not result.complete
     assert any('loop' in w for w in result.warnings)
+    assert len([r for r in result.records if r.kind == THING]) == 3
+
+
+def test_endless_empty_pages_stop_after_a_few(crafted_server):
+    """A server that answers empty pages with a nextLink for ever: three such pages in a row,
+    then the walk stops (incomplete, with an error), not at the page cap."""
+    server = SpecServer(crafted_server, endless=True)
+    result = SensorThingsHarvester(server.base, options={'max_pages': 500}).harvest()
+    later_pages = [p for p in crafted_server.requests if p.startswith('/v1.0/Things?$skip')]
+    assert later_pages == ['/v1.0/Things?$skip=2',                 # the second real page
+                           '/v1.0/Things?$skip=4', '/v1.0/Things?$skip=6', '/v1.0/Things?$skip=8']
+    assert not result.complete
+    assert any('3 empty pages in a row' in w for w in result.warnings)
+    assert not any('page cap' in w for w in result.warnings)
     assert len([r for r in result.records if r.kind == THING]) == 3
 
 
@@ -214,4 +233,5 @@ def test_server_without_expand_is_walked_through_navigation_links(crafted_server
     assert level.bbox == records['Gauge'].bbox == (7.5, 47.5, 7.5, 47.5)
     assert level.slots['Observations@iot.navigationLink'] == [server.base + '/Datastreams(5)/Observations']
     assert records['Empty'].bbox is None and records['Empty'].associations == []
-    assert any('navigation links' in w for w in result.warnings)
+    assert any('navigation links' in w for w in result.notices)
+    assert not result.warnings

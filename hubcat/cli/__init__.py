@@ -89,8 +89,9 @@ def demo(ctx, host, port, workdir):
 
 def _register_subcommands() -> None:
     """Add the commands that live in their own modules (they import load_config from here)."""
-    from hubcat.cli import ops, peers, sources
+    from hubcat.cli import dictionaries, ops, peers, sources
     sources.register(cli)      # source, harvest, runs
+    dictionaries.register(cli)  # dictionary
     cli.add_command(peers.peer)
     ops.register(cli)          # scheduler
 

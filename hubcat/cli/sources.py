@@ -21,6 +21,14 @@ def progress_bar(label: str):
     return bar, update
 
 
+def echo_details(errors: list[str], notices: list[str]) -> None:
+    """Print a run's errors and notices, one indented line each."""
+    for line in errors:
+        click.echo(f'  error: {line}')
+    for line in notices:
+        click.echo(f'  notice: {line}')
+
+
 def register(cli: click.Group) -> None:
     """Add the ``source``, ``harvest`` and ``runs`` commands to the CLI group."""
     from hubcat.cli import load_config
@@ -44,11 +52,11 @@ def register(cli: click.Group) -> None:
         if every and cron:
             raise click.UsageError('give --every or --cron, not both')
         try:
-            src = SourceRegistry(config.database_url).add(
+            src = SourceRegistry.for_config(config).add(
                 url, type_, name=name, schedule=every or cron, stale_after=stale_after)
         except (SourceError, ValueError) as err:
             raise click.ClickException(str(err)) from None
-        click.echo(f'added source {src.id} {src.name} ({src.type}) {src.url}')
+        click.echo(f'added source {src.id} {src.name} ({src.type}) {src.display_url}')
 
     @source.command('list')
     @click.pass_context
@@ -64,7 +72,7 @@ def register(cli: click.Group) -> None:
         for src in rows:
             reach = {True: 'yes', False: 'no', None: '-'}[src.reachable]
             click.echo(f'{src.id:>3}  {src.name:<24} {src.type:<4} {src.schedule or "-":<18} '
-                       f'{reach:<9} {src.url}')
+                       f'{reach:<9} {src.display_url}')
 
     @source.command('update')
     @click.argument('source_key', metavar='SOURCE')
@@ -84,7 +92,7 @@ def register(cli: click.Group) -> None:
         if every or cron or no_schedule:
             changes['schedule'] = None if no_schedule else (every or cron)
         try:
-            src = SourceRegistry(config.database_url).update(source_key, **changes)
+            src = SourceRegistry.for_config(config).update(source_key, **changes)
         except (SourceError, ValueError) as err:
             raise click.ClickException(str(err)) from None
         click.echo(f'updated source {src.id} {src.name}')
@@ -112,9 +120,14 @@ def register(cli: click.Group) -> None:
     @click.argument('source_keys', nargs=-1, metavar='[SOURCE]...')
     @click.option('--all', 'all_', is_flag=True, help='harvest every registered source')
     @click.option('--no-progress', is_flag=True, help='no progress bar')
+    @click.option('-v', '--verbose', is_flag=True,
+                  help='list every error and notice of each run under its summary')
     @click.pass_context
-    def harvest(ctx, source_keys, all_, no_progress):
-        """Harvest sources now (by id or name) and print a summary line for each."""
+    def harvest(ctx, source_keys, all_, no_progress, verbose):
+        """Harvest sources now (by id or name) and print a summary line for each.
+
+        Errors are what could not be read (the run is partial); notices are fallbacks
+        taken while still reading everything (the run stays a success)."""
         from hubcat.harvest import SourceBusy, run_harvest
         from hubcat.sources import SourceRegistry
         config = load_config(ctx)
@@ -140,6 +153,8 @@ def register(cli: click.Group) -> None:
                 if bar is not None:
                     bar.close()
             click.echo(report.summary())
+            if verbose or ctx.find_root().params.get('verbose'):
+                echo_details(report.errors, report.notices)
             failed += report.outcome == 'failed'
         if failed:
             raise click.ClickException(f'{failed} of {len(source_keys)} harvests failed')
@@ -147,9 +162,10 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.argument('source_key', required=False, metavar='[SOURCE]')
     @click.option('--limit', default=20, show_default=True)
+    @click.option('-v', '--verbose', is_flag=True, help='list every error and notice of each run')
     @click.pass_context
-    def runs(ctx, source_key, limit):
-        """Show the harvest run history, newest first."""
+    def runs(ctx, source_key, limit, verbose):
+        """Show the harvest run history, newest first (``err``/``note``: errors and notices)."""
         from hubcat.runs import RunLog
         from hubcat.sources import SourceRegistry
         config = load_config(ctx)
@@ -161,10 +177,14 @@ def register(cli: click.Group) -> None:
                 raise click.ClickException(str(err)) from None
         rows = RunLog(config.database_url).list(source_id, limit)
         click.echo(f'{"run":>4} {"source":<20} {"trigger":<9} {"started":<20} {"outcome":<8} '
-                   f'{"add":>5} {"upd":>5} {"same":>5} {"off":>5} {"on":>4} {"req":>5} {"secs":>6}  error')
+                   f'{"add":>5} {"upd":>5} {"same":>5} {"off":>5} {"on":>4} {"req":>5} {"secs":>6} '
+                   f'{"err":>4} {"note":>4}  error')
         for r in rows:
             click.echo(f'{r["id"]:>4} {(r["source_name"] or "-")[:20]:<20} {r["trigger"]:<9} '
                        f'{r["started"] or "-":<20} {r["outcome"] or "-":<8} {r["added"] or 0:>5} '
                        f'{r["updated"] or 0:>5} {r["unchanged"] or 0:>5} {r["went_offline"] or 0:>5} '
-                       f'{r["came_online"] or 0:>4} {r["requests"] or 0:>5} {r["duration"] or 0:>6.1f}  '
+                       f'{r["came_online"] or 0:>4} {r["requests"] or 0:>5} {r["duration"] or 0:>6.1f} '
+                       f'{len(r["errors"]):>4} {len(r["notices"]):>4}  '
                        f'{(r["errors"] or [""])[0][:60]}')
+            if verbose or ctx.find_root().params.get('verbose'):
+                echo_details(r['errors'], r['notices'])

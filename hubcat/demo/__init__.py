@@ -20,11 +20,15 @@ DEMO_STALE_AFTER = '6h'
 
 
 def demo_config(base: Config, workdir: str, port: int) -> Config:
-    """The demo's configuration: the user's, on a fresh SQLite file in ``workdir``."""
+    """The demo's configuration: the user's, on a fresh SQLite file in ``workdir``.
+
+    The demo harvests its own services on 127.0.0.1, so it allows private networks
+    whatever ``[hubcat] harvest_private_networks`` says.
+    """
     return base.copy({
         'repository': {'database': 'sqlite:///' + os.path.join(workdir, 'hubcat-demo.db')},
         'hubcat': {'admin_token': base.admin_token or secrets.token_urlsafe(16),
-                   'port': str(port)},
+                   'port': str(port), 'harvest_private_networks': 'true'},
     })
 
 
@@ -52,7 +56,7 @@ def prepare(config: Config, progress_factory=None, echo=print) -> list:
     from hubcat.sources import SourceRegistry
     init_db(config.database_url, config.table)
     running = serve_demo(generate())
-    registry = SourceRegistry(config.database_url)
+    registry = SourceRegistry.for_config(config)
     try:
         for service in running:
             source = registry.add(service.url, 'sta', name=service.key, schedule=DEMO_SCHEDULE,

@@ -14,6 +14,7 @@ from typing import Optional
 
 from lxml import etree
 
+from hubcat import ogc_filter
 from hubcat.federation.csw_request import CSW, NAMESPACES, OGC
 
 GML = NAMESPACES['gml']
@@ -71,43 +72,15 @@ def build_getrecords(q: str = '', bbox: Optional[list] = None, type_: str = '',
     etree.SubElement(query, f'{{{CSW}}}ElementSetName').text = 'brief'
     conditions = []
     if q:
-        conditions.append(_like('csw:AnyText', f'%{q}%'))
+        conditions.append(ogc_filter.like('csw:AnyText', f'%{q}%'))
     if type_:
-        conditions.append(_like('dc:type', f'%{type_}%'))
+        conditions.append(ogc_filter.like('dc:type', f'%{type_}%'))
     if status:
-        conditions.append(_equal('hubcat:Status', status))
+        conditions.append(ogc_filter.equal('hubcat:Status', status))
     if bbox:
-        conditions.append(_bbox(bbox))
+        conditions.append(ogc_filter.bbox(bbox))
     if conditions:
         constraint = etree.SubElement(query, f'{{{CSW}}}Constraint', version='1.1.0')
         filt = etree.SubElement(constraint, f'{{{OGC}}}Filter')
-        if len(conditions) == 1:
-            filt.append(conditions[0])
-        else:
-            etree.SubElement(filt, f'{{{OGC}}}And').extend(conditions)
+        filt.append(ogc_filter.combine('And', conditions))
     return etree.tostring(root, xml_declaration=True, encoding='UTF-8')
-
-
-def _like(prop: str, pattern: str) -> etree._Element:
-    like = etree.Element(f'{{{OGC}}}PropertyIsLike', wildCard='%', singleChar='_',
-                         escapeChar='\\')
-    etree.SubElement(like, f'{{{OGC}}}PropertyName').text = prop
-    etree.SubElement(like, f'{{{OGC}}}Literal').text = pattern
-    return like
-
-
-def _equal(prop: str, value: str) -> etree._Element:
-    equal = etree.Element(f'{{{OGC}}}PropertyIsEqualTo')
-    etree.SubElement(equal, f'{{{OGC}}}PropertyName').text = prop
-    etree.SubElement(equal, f'{{{OGC}}}Literal').text = value
-    return equal
-
-
-def _bbox(box: list) -> etree._Element:
-    minx, miny, maxx, maxy = box
-    bbox = etree.Element(f'{{{OGC}}}BBOX')
-    etree.SubElement(bbox, f'{{{OGC}}}PropertyName').text = 'ows:BoundingBox'
-    env = etree.SubElement(bbox, f'{{{GML}}}Envelope', srsName='urn:ogc:def:crs:EPSG::4326')
-    etree.SubElement(env, f'{{{GML}}}lowerCorner').text = f'{miny} {minx}'  # lat lon
-    etree.SubElement(env, f'{{{GML}}}upperCorner').text = f'{maxy} {maxx}'
-    return bbox

@@ -135,7 +135,8 @@ def list_sources():
 @bp.post('/sources')
 @admin_only
 def add_source():
-    """Register a source; 201 with the source, 400 bad input, 409 name or URL taken."""
+    """Register a source; 201 with the source, 400 bad or refused URL, 409 name taken or
+    endpoint harvested by another source (the message names it)."""
     body = _json_object()
     unknown = sorted(set(body) - set(SOURCE_FIELDS))
     if unknown:
@@ -146,7 +147,7 @@ def add_source():
     if body.get('options') is not None and not isinstance(body['options'], dict):
         raise ApiError(400, '"options" must be an object')
     try:
-        source = SourceRegistry(_config().database_url).add(
+        source = SourceRegistry.for_config(_config()).add(
             body['url'], body['type'], name=body.get('name'), schedule=body.get('schedule'),
             stale_after=body.get('stale_after'), options=body.get('options'))
     except SourceExists as err:
@@ -173,7 +174,9 @@ def update_source(key):
     source = _get_source(key)
     body = _json_object()
     try:
-        changed = SourceRegistry(_config().database_url).update(source.id, **body)
+        changed = SourceRegistry.for_config(_config()).update(source.id, **body)
+    except SourceExists as err:
+        raise ApiError(409, str(err)) from None
     except (SourceError, ValueError) as err:
         raise ApiError(400, str(err)) from None
     except IntegrityError:

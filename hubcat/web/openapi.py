@@ -98,7 +98,10 @@ SCHEMAS = {
                        'properties': {c: {'type': 'integer'} for c in _COUNTS}},
             'requests': {'type': 'integer'},
             'duration': {'type': 'number', 'description': 'seconds'},
-            'errors': {'type': 'array', 'items': {'type': 'string'}},
+            'errors': {'type': 'array', 'items': {'type': 'string'},
+                       'description': 'what could not be read (the run is partial)'},
+            'notices': {'type': 'array', 'items': {'type': 'string'},
+                        'description': 'fallbacks taken while reading everything'},
         },
     },
     'Run': {
@@ -113,7 +116,10 @@ SCHEMAS = {
             'outcome': {'type': 'string', 'enum': ['running', 'success', 'partial', 'failed']},
             'requests': {'type': 'integer'},
             'duration': {'type': 'number', 'nullable': True},
-            'errors': {'type': 'array', 'items': {'type': 'string'}},
+            'errors': {'type': 'array', 'items': {'type': 'string'},
+                       'description': 'what could not be read (the run is partial)'},
+            'notices': {'type': 'array', 'items': {'type': 'string'},
+                        'description': 'fallbacks taken while reading everything'},
         }, **{c: {'type': 'integer'} for c in _COUNTS}),
     },
     'SourceStatus': {

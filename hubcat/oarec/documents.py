@@ -1,0 +1,177 @@
+"""The fixed documents of OGC API - Records: landing page, conformance, collections,
+queryables and the OpenAPI description (plain dicts, rendered as JSON or HTML)."""
+from __future__ import annotations
+
+from hubcat import __version__
+from hubcat.oarec.params import queryables
+from hubcat.oarec.search import COLLECTIONS
+
+JSON = 'application/json'
+HTML = 'text/html'
+OPENAPI = 'application/vnd.oai.openapi+json;version=3.0'
+#: only what holds (tests/test_records_api.py checks each against the responses)
+CONFORMANCE = (
+    'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core',
+    'http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-core',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-collection',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/html',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/oas30',
+    'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
+    'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
+)
+#: queryable -> JSON schema type (strings unless listed)
+_TYPES = {'hubcat:LastSeen': 'date-time', 'hubcat:StatusChanged': 'date-time',
+          'dct:modified': 'date-time', 'hubcat:PhenomenonTimeBegin': 'date-time',
+          'hubcat:PhenomenonTimeEnd': 'date-time'}
+_ENUMS = {'hubcat:Status': ['online', 'offline'],
+          'hubcat:StatusReason': ['removed', 'stale', 'unreachable'],
+          'hubcat:ServiceType': ['STA', 'SOS'],
+          'hubcat:EntityType': ['service', 'thing', 'datastream', 'offering', 'procedure']}
+
+
+def _link(href: str, rel: str, type_: str, title: str) -> dict:
+    return {'href': href, 'rel': rel, 'type': type_, 'title': title}
+
+
+def landing_page(base: str, title: str) -> dict:
+    """``/records``: what the API offers."""
+    root = f'{base}/records'
+    return {
+        'title': title,
+        'description': 'Sensors and sensor services (OGC SensorThings API, SOS) found by '
+                       'HubCat, as OGC API - Records. The same records answer CSW at /csw.',
+        'links': [
+            _link(root, 'self', JSON, 'This document'),
+            _link(root + '?f=html', 'alternate', HTML, 'This document as HTML'),
+            _link(root + '/openapi', 'service-desc', OPENAPI, 'The API definition'),
+            _link(root + '/conformance', 'conformance', JSON, 'Conformance classes'),
+            _link(root + '/collections', 'data', JSON, 'Record collections'),
+            _link(base + '/csw?service=CSW&request=GetCapabilities', 'alternate',
+                  'application/xml', 'The same catalogue as CSW'),
+        ],
+    }
+
+
+def conformance() -> dict:
+    """``/records/conformance``."""
+    return {'conformsTo': list(CONFORMANCE)}
+
+
+def collection(base: str, collection_id: str, extent=None) -> dict:
+    """One collection's description (``itemType`` record)."""
+    title, description, _kinds = COLLECTIONS[collection_id]
+    root = f'{base}/records/collections/{collection_id}'
+    found = {
+        'id': collection_id, 'title': title, 'description': description,
+        'itemType': 'record', 'type': 'Collection',
+        'crs': ['http://www.opengis.net/def/crs/OGC/1.3/CRS84'],
+        'links': [
+            _link(root, 'self', JSON, 'This collection'),
+            _link(root + '?f=html', 'alternate', HTML, 'This collection as HTML'),
+            _link(root + '/items', 'items', 'application/geo+json', 'Its records'),
+            _link(root + '/items?f=html', 'items', HTML, 'Its records as HTML'),
+            _link(root + '/queryables', 'http://www.opengis.net/def/rel/ogc/1.0/queryables',
+                  'application/schema+json', 'What its records can be filtered by'),
+        ],
+    }
+    if extent:
+        found['extent'] = {'spatial': {'bbox': [list(extent)],
+                                       'crs': 'http://www.opengis.net/def/crs/OGC/1.3/CRS84'}}
+    return found
+
+
+def collections(base: str) -> dict:
+    """``/records/collections``."""
+    return {
+        'collections': [collection(base, cid) for cid in COLLECTIONS],
+        'links': [_link(f'{base}/records/collections', 'self', JSON, 'This document'),
+                  _link(f'{base}/records/collections?f=html', 'alternate', HTML, 'As HTML')],
+    }
+
+
+def queryables_document(base: str, collection_id: str) -> dict:
+    """``/collections/{id}/queryables``: a JSON schema of the filterable properties."""
+    properties = {'id': {'title': 'Record identifier', 'type': 'string'},
+                  'q': {'title': 'Free text (title, description, keywords, sensor names)',
+                        'type': 'string'},
+                  'type': {'title': 'Record type', 'type': 'string',
+                           'enum': _ENUMS['hubcat:EntityType']}}
+    for name, csw_name in queryables().items():
+        schema = {'title': f'{name} (CSW: {csw_name})', 'type': 'string'}
+        if csw_name in _TYPES:
+            schema['format'] = _TYPES[csw_name]
+        if csw_name in _ENUMS:
+            schema['enum'] = _ENUMS[csw_name]
+        properties[name] = schema
+    return {
+        '$schema': 'https://json-schema.org/draft/2020-12/schema',
+        '$id': f'{base}/records/collections/{collection_id}/queryables',
+        'type': 'object', 'title': COLLECTIONS[collection_id][0],
+        'properties': properties,
+    }
+
+
+def openapi(base: str) -> dict:
+    """The OpenAPI 3.0 description of ``/records``."""
+    def param(name, description, schema=None, required=False, where='query'):
+        return {'name': name, 'in': where, 'required': required, 'description': description,
+                'schema': schema or {'type': 'string'}}
+
+    array = {'type': 'array', 'items': {'type': 'string'}}
+    item_params = [
+        param('bbox', 'minLon,minLat,maxLon,maxLat (CRS84)',
+              {'type': 'array', 'minItems': 4, 'maxItems': 6, 'items': {'type': 'number'}}),
+        param('datetime', 'an instant or start/end (.. for an open end): records whose '
+              'phenomenon time meets it'),
+        param('limit', 'records per page (capped by the server)',
+              {'type': 'integer', 'minimum': 1, 'default': 10}),
+        param('offset', 'records to skip', {'type': 'integer', 'minimum': 0, 'default': 0}),
+        param('q', 'free-text terms, comma-separated (any of them)', array),
+        param('type', 'record types (service, thing, datastream, offering, procedure, or a '
+              'DCMI type)', array),
+        param('ids', 'record identifiers', array),
+        param('sortby', '+property or -property (one key)', array),
+        param('f', 'json or html', {'type': 'string', 'enum': ['json', 'html']}),
+    ] + [param(name, f'equal to (CSW queryable {csw})') for name, csw in queryables().items()]
+    collection_id = param('collectionId', 'all, sensors or services',
+                          {'type': 'string', 'enum': list(COLLECTIONS)}, True, 'path')
+    ok = {'description': 'OK', 'content': {'application/json': {'schema': {'type': 'object'}}}}
+    features = {'description': 'OK',
+                'content': {'application/geo+json': {'schema': {'type': 'object'}}}}
+    bad = {'description': 'A bad parameter',
+           'content': {'application/json': {'schema': {'type': 'object'}}}}
+    missing = {'description': 'No such collection or record',
+               'content': {'application/json': {'schema': {'type': 'object'}}}}
+
+    def get(summary, params=(), responses=None):
+        return {'get': {'summary': summary, 'parameters': list(params),
+                        'responses': responses or {'200': ok}}}
+
+    return {
+        'openapi': '3.0.3',
+        'info': {'title': 'HubCat OGC API - Records', 'version': __version__,
+                 'description': 'Sensors and sensor services as OGC API - Records (20-004r1).'},
+        'servers': [{'url': f'{base}/records'}],
+        'paths': {
+            '/': get('Landing page'),
+            '/conformance': get('Conformance classes'),
+            '/openapi': get('This document'),
+            '/collections': get('Record collections'),
+            '/collections/{collectionId}': get('One collection', [collection_id],
+                                               {'200': ok, '404': missing}),
+            '/collections/{collectionId}/queryables': get('Queryables', [collection_id],
+                                                          {'200': ok, '404': missing}),
+            '/collections/{collectionId}/items': get(
+                'Search records', [collection_id] + item_params,
+                {'200': features, '400': bad, '404': missing}),
+            '/collections/{collectionId}/items/{recordId}': get(
+                'One record', [collection_id, param('recordId', 'record identifier',
+                                                    required=True, where='path')],
+                {'200': features, '404': missing}),
+        },
+    }
+

@@ -1,0 +1,238 @@
+"""OGC API - Records under /records: what a portal or OWSLib's Records client sees.
+
+A live HubCat (real HTTP on 127.0.0.1) that harvested the real STA server and holds the
+12 CITE Dublin Core records inserted through CSW-T, on each backend.  Responses are checked
+against the standard's schemas (tests/oarec_schemas.py), and the same queries through CSW
+and OGC API - Records must return the same records.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+from lxml import etree
+from openapi_spec_validator import validate
+from owslib import fes
+from owslib.csw import CatalogueServiceWeb
+from owslib.ogcapi.records import Records
+
+from conftest import ADMIN_TOKEN, _BACKENDS, LiveServer, make_config, make_database
+from hubcat.app import create_app
+from hubcat.db import init_db
+from hubcat.harvest import run_harvest
+from hubcat.sources import SourceRegistry
+from oarec_schemas import assert_valid
+
+CITE = Path(__file__).resolve().parents[1].parent / 'shared/fixtures/csw_records/cite_dc'
+CSW_NS = 'http://www.opengis.net/cat/csw/2.0.2'
+HITS_PER_PAGE = 37
+
+
+def _insert_cite(csw_url: str) -> int:
+    """Insert the CITE Dublin Core records through CSW-T; returns how many."""
+    records = [etree.parse(str(path)).getroot() for path in sorted(CITE.glob('*.xml'))]
+    root = etree.Element(f'{{{CSW_NS}}}Transaction', service='CSW', version='2.0.2',
+                         nsmap={'csw': CSW_NS})
+    insert = etree.SubElement(root, f'{{{CSW_NS}}}Insert')
+    insert.extend(records)
+    answer = requests.post(csw_url, data=etree.tostring(root), timeout=60,
+                           headers={'Content-Type': 'application/xml',
+                                    'Authorization': f'Bearer {ADMIN_TOKEN}'})
+    inserted = etree.fromstring(answer.content).findtext(f'.//{{{CSW_NS}}}totalInserted')
+    assert inserted == str(len(records)), answer.text[:500]
+    return len(records)
+
+
+@pytest.fixture(scope='module', params=_BACKENDS)
+def hubcat(request, tmp_path_factory, sta_server):
+    """(base URL, number of CITE records) of a live HubCat with harvested and inserted records."""
+    url, cleanup = make_database(request.param, tmp_path_factory.mktemp('oarec'))
+    config = make_config(url)
+    init_db(config.database_url)
+    source = SourceRegistry(config.database_url).add(sta_server, 'sta', name='peer',
+                                                     stale_after='36500d')
+    assert run_harvest(config, source.id).outcome == 'success'
+    server = LiveServer(create_app(config, init_database=False))
+    cite = _insert_cite(server.url + '/csw')
+    yield server.url, cite
+    server.close()
+    cleanup()
+
+
+def _get(url: str, **params) -> requests.Response:
+    return requests.get(url, params=params, timeout=60)
+
+
+def _all_pages(url: str, **params) -> tuple[list[dict], int]:
+    """Every feature reached by following ``next`` links, and numberMatched."""
+    features, page = [], _get(url, **params).json()
+    matched = page['numberMatched']
+    while True:
+        features += page['features']
+        assert page['numberReturned'] == len(page['features'])
+        nxt = [link['href'] for link in page['links'] if link['rel'] == 'next']
+        if not nxt:
+            return features, matched
+        page = _get(nxt[0]).json()
+
+
+def test_landing_conformance_collections_follow_the_standard(hubcat):
+    base, _ = hubcat
+    landing = _get(base + '/records')
+    assert landing.headers['Content-Type'].startswith('application/json')
+    assert_valid('schemas/landingPage.yaml', landing.json())
+    rels = {link['rel']: link['href'] for link in landing.json()['links']}
+    assert {'self', 'service-desc', 'conformance', 'data'} <= set(rels)
+    for rel in ('service-desc', 'conformance', 'data'):
+        assert _get(rels[rel]).status_code == 200, rel
+    conformance = _get(base + '/records/conformance').json()
+    assert 'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core' in conformance['conformsTo']
+    collections = _get(base + '/records/collections').json()
+    assert [c['id'] for c in collections['collections']] == ['all', 'sensors', 'services']
+    for found in collections['collections']:
+        assert_valid('schemas/collection.yaml', found)
+        assert_valid('schemas/collection.yaml', _get(base + f'/records/collections/{found["id"]}').json())
+    validate(_get(base + '/records/openapi').json())
+    assert _get(base + '/records/collections/nope').status_code == 404
+
+
+def test_every_record_page_is_valid_and_paging_reaches_every_record(hubcat):
+    base, cite = hubcat
+    features, matched = _all_pages(base + '/records/collections/all/items', limit=HITS_PER_PAGE)
+    assert matched == 251 + cite          # 1 service, 50 Things, 200 Datastreams, 12 CITE
+    assert len(features) == matched
+    assert len({f['id'] for f in features}) == matched
+    page = _get(base + '/records/collections/all/items', limit=HITS_PER_PAGE, offset=40).json()
+    assert_valid('schemas/recordCollectionGeoJSON.yaml', page)
+    assert any(link['rel'] == 'prev' for link in page['links'])
+    for feature in features:
+        assert_valid('schemas/recordGeoJSON.yaml', feature)
+    kinds = {f['properties']['type'] for f in features}
+    assert {'service', 'thing', 'datastream'} <= kinds
+    cite_titles = {f['properties']['title'] for f in features if 'serviceType' not in f['properties']}
+    assert len(cite_titles) == cite
+
+
+def test_same_query_same_records_through_csw_and_records_api(hubcat):
+    base, _ = hubcat
+    csw = CatalogueServiceWeb(base + '/csw', version='2.0.2')
+
+    def csw_ids(*constraints):
+        csw.getrecords2(constraints=[fes.And(list(constraints))] if len(constraints) > 1
+                        else list(constraints), maxrecords=100, esn='brief')
+        assert csw.results['matches'] <= 100
+        return set(csw.records)
+
+    def api_ids(**params):
+        features, matched = _all_pages(base + '/records/collections/all/items', limit=100,
+                                       **params)
+        return {f['id'] for f in features}
+
+    temperature = csw_ids(fes.PropertyIsLike('csw:AnyText', '%temperature%'))
+    assert temperature and api_ids(q='temperature') == temperature
+    streams = csw_ids(fes.PropertyIsEqualTo('hubcat:EntityType', 'datastream'),
+                      fes.PropertyIsLike('csw:AnyText', '%humidity%'))
+    assert streams and api_ids(type='datastream', q='humidity') == streams
+    things = csw_ids(fes.PropertyIsEqualTo('hubcat:ServiceType', 'STA'),
+                     fes.PropertyIsEqualTo('hubcat:EntityType', 'thing'))
+    assert len(things) == 50 and api_ids(serviceType='STA', entityType='thing') == things
+
+
+def test_bbox_datetime_and_property_filters(hubcat):
+    base, _ = hubcat
+    items = base + '/records/collections/sensors/items'
+    everything = _get(items, limit=1).json()['numberMatched']
+    assert everything == 250
+    boxed, _ = _all_pages(items, bbox='8.4,47.3,8.7,47.5', limit=100)
+    assert 0 < len(boxed) < everything
+    for feature in boxed:
+        coords = feature['geometry']['coordinates']
+        lon, lat = coords if feature['geometry']['type'] == 'Point' else coords[0][0]
+        assert 8.4 <= lon <= 8.7 and 47.3 <= lat <= 47.5, feature['id']
+    recent = _get(items, datetime='2024-06-01T00:00:00Z/..', limit=1).json()['numberMatched']
+    future = _get(items, datetime='2030-01-01/..', limit=1).json()['numberMatched']
+    assert recent == 200 and future == 0            # Datastreams end 2024-06-01T12:00Z
+    online = _get(items, status='online', limit=1).json()['numberMatched']
+    assert online == everything and _get(items, status='offline').json()['numberMatched'] == 0
+    services = _get(base + '/records/collections/services/items').json()
+    assert services['numberMatched'] == 1
+    assert services['features'][0]['properties']['serviceType'] == 'STA'
+
+
+def test_a_sensor_record_links_to_its_thing_service_data_and_csw_forms(hubcat):
+    base, _ = hubcat
+    stream = _get(base + '/records/collections/sensors/items', type='datastream', limit=1,
+                  sortby='title').json()['features'][0]
+    links = {link['title']: link for link in stream['links']}
+    props = stream['properties']
+    assert props['status'] == 'online' and props['observedProperty'] and props['unit']
+    thing = _get(links['The Thing']['href']).json()
+    assert thing['properties']['type'] == 'thing' and thing['id'] == props['thingIdentifier']
+    assert any(link['rel'] == 'item' and link['href'].endswith(quote(stream['id'], safe=''))
+               for link in thing['links'])
+    assert _get(links['The service']['href']).json()['properties']['type'] == 'service'
+    data = [link for link in stream['links'] if link['rel'] == 'related']
+    assert any('/Datastreams(' in link['href'] for link in data)
+    dc = _get(links['Dublin Core (CSW)']['href'])
+    assert stream['id'] in dc.text and 'GetRecordByIdResponse' in dc.text
+    self_link = links['This record as GeoJSON']['href']
+    assert _get(self_link).json()['id'] == stream['id']
+
+
+def test_owslib_records_client(hubcat):
+    base, _ = hubcat
+    client = Records(base + '/records')
+    assert 'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core' in \
+        client.conformance()['conformsTo']
+    assert client.records() == ['all', 'sensors', 'services']
+    found = client.collection_items('sensors', q='temperature', limit=5)
+    assert found['numberReturned'] == 5 and found['numberMatched'] > 5
+    one = client.collection_item('all', found['features'][0]['id'])
+    assert one['id'] == found['features'][0]['id']
+    queryables = client.collection_queryables('sensors')['properties']
+    assert {'status', 'observedProperty', 'unit', 'serviceType'} <= set(queryables)
+
+
+@pytest.mark.parametrize('params, parameter', [
+    ({'bbox': '1,2,3'}, 'bbox'), ({'bbox': 'a,b,c,d'}, 'bbox'), ({'bbox': '0,95,1,96'}, 'bbox'),
+    ({'limit': '0'}, 'limit'), ({'limit': 'ten'}, 'limit'), ({'offset': '-1'}, 'offset'),
+    ({'datetime': '2024-13-01'}, 'datetime'), ({'datetime': '../..'}, 'datetime'),
+    ({'sortby': 'colour'}, 'sortby'), ({'colour': 'red'}, 'colour'),
+    ({'q': 'x\x01'}, 'q'), ({'externalIds': 'a'}, 'externalIds'),
+])
+def test_bad_parameters_get_a_json_400(hubcat, params, parameter):
+    base, _ = hubcat
+    answer = _get(base + '/records/collections/all/items', **params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()['code'] == 'InvalidParameterValue'
+    assert answer.json()['parameter'] == parameter
+
+
+def test_repeated_parameter_and_missing_record(hubcat):
+    base, _ = hubcat
+    answer = requests.get(base + '/records/collections/all/items?status=online&status=offline',
+                          timeout=30)
+    assert answer.status_code == 400 and 'more than once' in answer.json()['description']
+    missing = _get(base + '/records/collections/all/items/urn:nothing:here')
+    assert missing.status_code == 404 and missing.json()['code'] == 'NotFound'
+
+
+def test_limit_above_the_cap_is_capped_not_refused(hubcat):
+    base, _ = hubcat
+    page = _get(base + '/records/collections/all/items', limit=100000).json()
+    assert page['numberReturned'] == 100 and page['numberMatched'] > 100
+
+
+def test_html_for_browsers(hubcat):
+    base, _ = hubcat
+    page = requests.get(base + '/records/collections/sensors/items', params={'q': 'Aare'},
+                        headers={'Accept': 'text/html,application/xhtml+xml'}, timeout=30)
+    assert page.headers['Content-Type'].startswith('text/html')
+    assert 'Aare at Bern' in page.text and 'records match' in page.text
+    stream = _get(base + '/records/collections/sensors/items', q='Aare',
+                  type='datastream', limit=1).json()['features'][0]
+    html = _get(stream['links'][1]['href'])
+    assert html.headers['Content-Type'].startswith('text/html')
+    assert stream['properties']['title'] in html.text
