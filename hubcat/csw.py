@@ -5,9 +5,11 @@ import io
 import logging
 import re
 
+from lxml import etree
 from pycsw.server import Csw
 
 import profiles
+from hubcat import filters
 from hubcat.auth import authorised, bearer_token  # noqa: F401 (re-exported)
 from hubcat.config import Config
 from hubcat.csw_request import (WRITE_OPERATIONS, CswRequest, CswRequestError,  # noqa: F401
@@ -46,6 +48,8 @@ def run_pycsw(config: Config, environ: dict, csw_request: CswRequest,
     content type, body).  A pycsw failure is logged and answered with an ExceptionReport.
     """
     profiles.register()
+    filters.install()
+    filters.reset_error()
     env = dict(environ)
     env['QUERY_STRING'] = csw_request.query_string if csw_request.method == 'GET' else ''
     env['wsgi.input'] = io.BytesIO(csw_request.body)
@@ -60,6 +64,31 @@ def run_pycsw(config: Config, environ: dict, csw_request: CswRequest,
             'NoApplicableCode', 'request', 'internal error (see the server log)',
             csw_request.version)
     content_type = getattr(csw, 'contenttype', 'application/xml; charset=UTF-8')
+    error = filters.last_error()
+    if error is not None:
+        content = locate_filter_error(content, error, csw_request.method == 'GET')
     return int(str(status_text).split()[0]), content_type, content
 
 
+def locate_filter_error(content: bytes, error: Exception, kvp: bool) -> bytes:
+    """The ExceptionReport pycsw wrote for a failed filter, with a precise locator and text.
+
+    pycsw says ``locator="service"`` (POST) or ``"bbox"`` (KVP Filter) and a generic
+    text; the locator becomes the ``constraint`` parameter (KVP) or the offending
+    element (POST), the text HubCat's message.
+    """
+    try:
+        root = etree.fromstring(content)
+    except etree.XMLSyntaxError:
+        return content
+    if etree.QName(root).localname != 'ExceptionReport':
+        return content
+    for exc in root:
+        if not isinstance(exc.tag, str) or etree.QName(exc).localname != 'Exception':
+            continue
+        exc.set('exceptionCode', 'InvalidParameterValue')
+        exc.set('locator', 'constraint' if kvp else getattr(error, 'locator', 'Constraint'))
+        for text in exc:
+            if isinstance(text.tag, str) and etree.QName(text).localname == 'ExceptionText':
+                text.text = f'Invalid constraint: {error}'
+    return etree.tostring(root, xml_declaration=True, encoding='UTF-8', pretty_print=True)

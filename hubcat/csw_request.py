@@ -65,6 +65,8 @@ class CswRequest:
     body: bytes = b''
     kvp: dict = field(default_factory=dict)
     soap: str = ''
+    #: set by a hook that changed ``kvp`` (pycsw always gets the current ``kvp``)
+    rewritten: bool = False
 
     @property
     def operation(self) -> str:

@@ -1,6 +1,7 @@
 """Database engine and schema: ``hubcat init`` creates or upgrades, idempotently.
 
-One engine per database URL, shared with pycsw (its repository caches engines
+One engine per database URL (``hide_parameters``: errors and logs never show
+bound values, see :mod:`hubcat.query_log`), shared with pycsw (its repository caches engines
 by URL in ``Repository._engines``; HubCat puts its own there first so both use
 one pool and, on SQLite, the same pragmas and SQL functions).
 """
@@ -92,7 +93,7 @@ def get_engine_unlocked(url: str) -> Engine:
 def _create_engine(url: str) -> Engine:
     if url.startswith('sqlite'):
         engine = create_engine(url, connect_args={'timeout': 30, 'check_same_thread': False},
-                               future=False)
+                               future=False, hide_parameters=True)
 
         @event.listens_for(engine, 'connect')
         def _sqlite_setup(dbapi_connection, _record):  # noqa: ANN001
@@ -107,7 +108,7 @@ def _create_engine(url: str) -> Engine:
             cursor.execute('PRAGMA busy_timeout=30000')
             cursor.close()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def init_db(url: str, table: str = 'records') -> list[str]:

@@ -16,8 +16,9 @@ RECORD_COLUMNS = {
     'hc_last_seen': Text,          # ISO 8601 UTC
     'hc_status_changed': Text,     # ISO 8601 UTC
     'hc_observed_property': Text,  # canonical labels, comma-joined
+    'hc_observed_property_uri': Text,  # canonical URIs (parameter dictionaries), comma-joined
     'hc_observed_property_raw': Text,  # raw names/URIs, comma-joined
-    'hc_unit': Text,
+    'hc_unit': Text,               # UCUM codes, then the units as sources write them
     'hc_service_type': Text,       # STA | SOS
     'hc_service_url': Text,
     'hc_service_id': Text,

@@ -66,6 +66,46 @@ class Association:
 
 
 @dataclass
+class PropertyMediation:
+    """What the parameter dictionaries made of one raw observed property of a record.
+
+    The raw values stay on the record as harvested; these sit beside them and are
+    recomputed whenever a dictionary changes (:mod:`hubcat.dictionaries.apply`).
+
+    :param raw_name: the name the source gives ('' when it gives only a URI)
+    :param raw_uri: the definition URI/URN the source gives ('' when none)
+    :param raw_unit: the unit as the source states it ('' when none)
+    :param label: canonical label ('' when no dictionary entry matched)
+    :param uri: canonical URI (CF standard name, NERC, QUDT, ...)
+    :param unit_code: the unit as a UCUM code ('' when it could not be read as UCUM)
+    :param unit_label: the unit as users read it (``°F``)
+    :param conflict: why the unit contradicts the property ('' when it does not)
+    """
+    raw_name: str = ''
+    raw_uri: str = ''
+    raw_unit: str = ''
+    label: str = ''
+    uri: str = ''
+    description: str = ''
+    synonyms: list[str] = field(default_factory=list)
+    unit_code: str = ''
+    unit_label: str = ''
+    dictionary: str = ''
+    conflict: str = ''
+
+    @property
+    def raw(self) -> str:
+        """The raw property as the source names it (its name, else its URI)."""
+        return self.raw_name or self.raw_uri
+
+    @property
+    def display(self) -> str:
+        """Label and unit as users read them: 'Air temperature, °F' (raw name when unmapped)."""
+        label = self.label or self.raw
+        return f'{label}, {self.unit_label}' if self.unit_label else label
+
+
+@dataclass
 class CatalogRecord:
     """One registry object, as harvested.
 
@@ -77,6 +117,8 @@ class CatalogRecord:
     :param time_end: phenomenon time end, the newest observation, or None
     :param observed_properties: raw observed property names/URIs (as the source says)
     :param slots: extra ebRIM slots, name -> list of values (``@iot.id``, ...)
+    :param mediation: canonical property, unit and flags per raw property, set by the
+        catalogue from the parameter dictionaries (empty as harvesters make records)
     """
     identifier: str
     kind: str
@@ -99,11 +141,49 @@ class CatalogRecord:
     slots: dict[str, list[str]] = field(default_factory=dict)
     associations: list[Association] = field(default_factory=list)
     organization: Optional[str] = None
+    mediation: list[PropertyMediation] = field(default_factory=list)
 
     @property
     def dc_type(self) -> str:
         """The DCMI type of this record (``Service``, ``Dataset``, ``PhysicalObject``)."""
         return DCMI_TYPES.get(self.kind, 'Dataset')
+
+    # ---- observed properties as users see them (canonical where a dictionary maps) ----
+    def property_labels(self) -> list[str]:
+        """Canonical labels, and the raw labels of properties no dictionary maps."""
+        if not self.mediation:
+            return list(self.observed_property_labels or self.observed_properties)
+        return _unique(m.label or m.raw for m in self.mediation)
+
+    def property_uris(self) -> list[str]:
+        """Canonical URIs of the mapped properties."""
+        return _unique(m.uri for m in self.mediation)
+
+    def property_displays(self) -> list[str]:
+        """Label and unit per property: 'Air temperature, °F'."""
+        return _unique(m.display for m in self.mediation)
+
+    def unit_codes(self) -> list[str]:
+        """Units as UCUM codes (the raw unit where it is not UCUM)."""
+        if not self.mediation:
+            return [self.unit] if self.unit else []
+        return _unique(m.unit_code or m.raw_unit for m in self.mediation)
+
+    def unit_values(self) -> list[str]:
+        """What ``hubcat:Unit`` matches: the UCUM codes, then the units as the source
+        writes them (``Cel``, ``degC``)."""
+        raw = [m.raw_unit for m in self.mediation] or \
+            ([u.strip() for u in self.unit.split(',')] if self.unit else [])
+        return _unique([*self.unit_codes(), *raw])
+
+    def unit_conflicts(self) -> list[str]:
+        """Why units contradict their properties (empty: none do)."""
+        return _unique(m.conflict for m in self.mediation)
+
+    def search_words(self) -> list[str]:
+        """Canonical labels, synonyms, URIs and displays, for free-text search."""
+        return _unique(w for m in self.mediation
+                       for w in (m.label, *m.synonyms, m.uri, m.display, m.unit_code))
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of the record."""
@@ -127,6 +207,7 @@ class CatalogRecord:
         data = dict(data)
         data['links'] = [Link(**link) for link in data.get('links') or []]
         data['associations'] = [Association(**a) for a in data.get('associations') or []]
+        data['mediation'] = [PropertyMediation(**m) for m in data.get('mediation') or []]
         if data.get('bbox') is not None:
             data['bbox'] = tuple(float(v) for v in data['bbox'])
         known = set(cls.__dataclass_fields__)
@@ -136,6 +217,10 @@ class CatalogRecord:
     def from_json(cls, text: str) -> 'CatalogRecord':
         """Rebuild a record from :meth:`to_json` output."""
         return cls.from_dict(json.loads(text))
+
+
+def _unique(values) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
 
 
 def make_identifier(*parts: str) -> str:

@@ -12,6 +12,8 @@
    translated constraint (GetRecords, Transaction Update and Delete) goes through
    :func:`hubcat.sql_guard.bind_where`; sort and GetDomain columns must be columns of
    the table, sort orders ASC or DESC.
+6. pycsw's log records of failed queries carry the error, not the request's values
+   (:mod:`hubcat.query_log`).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat import filter_guard
+from hubcat import filter_guard, query_log
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.spatial_index import prefilter
 from hubcat.sql_guard import UnsafeSQL, bind_where
@@ -77,6 +79,7 @@ class HubCatRepository(Repository):
         table = config.get('repository', 'table')
         context.server.orm = 'sqlalchemy'  # filters with bind parameters (:pvalueN)
         filter_guard.install()
+        query_log.install()
         self.context = context
         self.filter = repo_filter
         self.engine = get_engine(database)

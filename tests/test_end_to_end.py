@@ -56,7 +56,7 @@ def test_client_finds_datastreams_by_observed_property_and_box(harvested, sta_se
     csw = CatalogueServiceWeb(harvested, version='2.0.2')
     query = fes.And([fes.PropertyIsEqualTo('hubcat:EntityType', 'datastream'),
                      fes.PropertyIsLike('hubcat:ObservedProperty', '%emperature%'),
-                     fes.BBox([45.5, 5.5, 48.0, 11.0])])  # Switzerland, lat/lon order
+                     fes.BBox([45.5, 5.5, 48.0, 11.0], crs='urn:ogc:def:crs:EPSG::4326')])  # Switzerland, lat/lon
     csw.getrecords2(constraints=[query], maxrecords=100, outputschema=RIM, esn='full')
     doc = etree.fromstring(csw.response)
     objects = doc.findall(f'.//{{{RIM}}}ExtrinsicObject')

@@ -15,13 +15,15 @@ from hubcat.csw_paging import fix_hits
 from hubcat.csw_harvest import harvest_hook
 from hubcat.csw_output_format import output_format_hook
 from hubcat.csw_request import CswRequestError, parse_request, requested_version
+from hubcat.csw_search import kvp_search_hook
 from hubcat.web.federation import csw_distributed_hook
 
 bp = Blueprint('csw', __name__)
 
 #: hooks that may answer a request before pycsw: f(config, CswRequest, flask request) -> tuple|None
-#: (csw_distributed_hook: GetRecords with DistributedSearch hopCount > 1 -> federated search)
-REQUEST_HOOKS: list = [output_format_hook, harvest_hook, csw_distributed_hook]
+#: (csw_distributed_hook: GetRecords with DistributedSearch hopCount > 1 -> federated search;
+#: kvp_search_hook may rewrite the request's KVP instead: pycsw gets the rewritten KVP)
+REQUEST_HOOKS: list = [output_format_hook, kvp_search_hook, harvest_hook, csw_distributed_hook]
 
 
 @bp.route('/csw', methods=['GET', 'POST'])
