@@ -13,7 +13,7 @@ from hubcat import filters
 from hubcat.auth import authorised, bearer_token  # noqa: F401 (re-exported)
 from hubcat.config import Config
 from hubcat.csw_request import (WRITE_OPERATIONS, CswRequest, CswRequestError,  # noqa: F401
-                                parse_request)
+                                parse_request, requested_version)
 from hubcat.ows import exception_report
 
 LOGGER = logging.getLogger(__name__)
@@ -41,12 +41,20 @@ class HubCatCsw(Csw):
         return pattern.sub(lambda m: column(m.group(1)), cql)
 
 
-def run_pycsw(config: Config, environ: dict, csw_request: CswRequest,
+def run_pycsw(config: Config, environ: dict, csw_request,
               url: str) -> tuple[int, str, bytes]:
     """Hand pycsw exactly the request HubCat parsed and decided on: the normalised query
     string (GET) or the re-serialised operation element (POST); returns (HTTP status,
     content type, body).  A pycsw failure is logged and answered with an ExceptionReport.
+
+    :param csw_request: the :class:`CswRequest` (or, for requests HubCat builds itself, an
+        XML body, parsed here the same way)
     """
+    if isinstance(csw_request, bytes):
+        try:
+            csw_request = parse_request('POST', '', csw_request)
+        except CswRequestError as err:
+            return err.answer(requested_version(b'', csw_request))[:3]
     profiles.register()
     filters.install()
     filters.reset_error()

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from hubcat import ogc_filter
 from hubcat.config import Config
 from hubcat.csw import run_pycsw
-from hubcat.csw_request import parse_request
 from hubcat.db import get_engine, records_table
 from hubcat.oarec.params import ItemsQuery, ParameterError
 from hubcat.ows import OWS_NS
@@ -52,8 +51,7 @@ def search(config: Config, environ: dict, base_url: str, collection: str,
     limit = min(query.limit, config.parser.getint('server', 'maxrecords', fallback=100))
     body = getrecords(collection, query, limit)
     env = dict(environ, REQUEST_METHOD='POST', QUERY_STRING='', CONTENT_TYPE='application/xml')
-    _status, _type, content = run_pycsw(config, env, parse_request('POST', '', body),
-                                        base_url.rstrip('/') + '/csw')
+    _status, _type, content = run_pycsw(config, env, body, base_url.rstrip('/') + '/csw')
     root = etree.fromstring(content)
     if etree.QName(root).localname == 'ExceptionReport':
         texts = root.xpath('//ows:ExceptionText/text()', namespaces={'ows': OWS_NS['2.0.2']})
