@@ -62,8 +62,13 @@ def run_pycsw(config: Config, environ: dict, csw_request,
     env['QUERY_STRING'] = csw_request.query_string if csw_request.method == 'GET' else ''
     env['wsgi.input'] = io.BytesIO(csw_request.body)
     env['CONTENT_LENGTH'] = str(len(csw_request.body))
+    pycsw_config = config.pycsw_config(url)
+    if csw_request.version == '2.0.2':
+        # CSW 2.0.2 has no place for a count: pycsw would write 'value (n)', which is not a
+        # value a client can feed back into a filter (CSW 3.0 has a count attribute)
+        pycsw_config.set('server', 'domaincounts', 'false')
     try:
-        csw = HubCatCsw(config.pycsw_config(url), env)
+        csw = HubCatCsw(pycsw_config, env)
         status_text, content = csw.dispatch_wsgi()
     except Exception:  # noqa: BLE001 - answered as an ExceptionReport, logged in full
         LOGGER.exception('pycsw failed on a %s %s request', csw_request.method,

@@ -155,6 +155,10 @@ SCHEMAS = {
                        'description': 'what could not be read (the run is partial)'},
             'notices': {'type': 'array', 'items': {'type': 'string'},
                         'description': 'fallbacks taken while reading everything'},
+            'owner': {'type': 'string', 'nullable': True,
+                      'description': 'the process (host:pid:id) that runs or ran it'},
+            'lease_until': dict(_NULLABLE_TIME, description='while running: when its lease '
+                                'ends unless its process renews it'),
         }, **{c: {'type': 'integer'} for c in _COUNTS}),
     },
     'SourceStatus': {
