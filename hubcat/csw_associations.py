@@ -62,7 +62,7 @@ def _getrecords_post(csw_request) -> bool:
     if root.get('outputSchema', '') not in DC_SCHEMAS:
         return False
     queries[0].set('typeNames', 'csw:Record')
-    csw_request.replace_body(root)
+    csw_request.refresh_body()
     return True
 
 
@@ -82,7 +82,7 @@ def _describe_record(csw_request) -> None:
             node.text = 'rim:RegistryObject'
             changed = True
     if changed:
-        csw_request.replace_body(root)
+        csw_request.refresh_body()
 
 
 def associations_hook(config, csw_request, flask_request) -> Optional[tuple]:
@@ -94,7 +94,6 @@ def associations_hook(config, csw_request, flask_request) -> Optional[tuple]:
     if operation == 'GetRecords':
         if csw_request.method == 'GET':
             hit = _getrecords_kvp(csw_request)
-            csw_request.rewritten |= hit
         else:
             hit = _getrecords_post(csw_request)
         csw_request.flags['associations_only'] = hit

@@ -30,16 +30,19 @@ def requested_sections(csw_request) -> Optional[list[str]]:
     return names or None
 
 
-def _without_sections(csw_request) -> tuple[str, bytes]:
-    """(query string, body) of the same request asking for the whole document."""
-    from urllib.parse import urlencode
+def _without_sections(csw_request):
+    """The same request asking for the whole document (a copy; ``csw_request`` is kept)."""
+    import copy
+    whole = copy.copy(csw_request)
     if csw_request.method == 'GET':
-        kvp = {k: v for k, v in csw_request.kvp.items() if k != 'sections'}
-        return urlencode(kvp), b''
-    root = etree.fromstring(etree.tostring(csw_request.xml_root))
+        whole.kvp = {k: v for k, v in csw_request.kvp.items() if k != 'sections'}
+        return whole
+    root = copy.deepcopy(csw_request.xml_root)
     for sections in list(root.iter('{*}Sections')):
         sections.getparent().remove(sections)
-    return '', etree.tostring(root, xml_declaration=True, encoding='UTF-8')
+    whole.__dict__['xml_root'] = root
+    whole.refresh_body()
+    return whole
 
 
 def keep_sections(content: bytes, sections: list[str], version: str) -> bytes:
@@ -62,9 +65,9 @@ def capabilities_sections_hook(config, csw_request, flask_request) -> Optional[t
     sections = requested_sections(csw_request)
     if not sections:
         return None
-    query, body = _without_sections(csw_request)
-    environ = dict(flask_request.environ, QUERY_STRING=query)
-    status, content_type, content = run_pycsw(config, environ, body, flask_request.base_url)
+    status, content_type, content = run_pycsw(config, flask_request.environ,
+                                              _without_sections(csw_request),
+                                              flask_request.base_url)
     try:
         content = keep_sections(content, sections, csw_request.version)
     except etree.XMLSyntaxError:

@@ -19,7 +19,7 @@ from lxml import etree
 from hubcat.filters import CqlError, FilterError, cql_to_filter
 from hubcat.filters.search_params import (SEARCH_PARAMETERS, combine, has_search_parameters,
                                           search_predicates)
-from hubcat.ows import exception_report
+from hubcat.csw_request import CswRequestError
 
 #: optional KVP parameters whose empty value means "not given"
 OPTIONAL_PARAMETERS = SEARCH_PARAMETERS + ('startposition', 'maxrecords', 'constraint',
@@ -68,7 +68,10 @@ def constraint_predicates(kvp: dict) -> list:
 
 
 def kvp_search_hook(config, csw_request, flask_request) -> Optional[tuple]:
-    """Rewrite a KVP GetRecords as the module docstring says; an ExceptionReport if it is bad."""
+    """Rewrite a KVP GetRecords as the module docstring says.
+
+    :raises CswRequestError: InvalidParameterValue naming the parameter that is malformed
+    """
     if not _applies(csw_request):
         return None
     kvp = csw_request.kvp
@@ -79,8 +82,8 @@ def kvp_search_hook(config, csw_request, flask_request) -> Optional[tuple]:
         except (FilterError, CqlError) as err:
             locator = 'constraint' if isinstance(err, CqlError) else err.locator
             locator = locator if locator in kvp or locator == 'constraintlanguage' else 'constraint'
-            return 200, 'application/xml; charset=UTF-8', exception_report(
-                'InvalidParameterValue', locator, f'Invalid {locator}: {err}', csw_request.version)
+            raise CswRequestError('InvalidParameterValue', locator,
+                                  f'Invalid {locator}: {err}') from None
         for name in SEARCH_PARAMETERS:
             kvp.pop(name, None)
         kvp['constraintlanguage'] = 'FILTER'

@@ -79,7 +79,7 @@ def test_sos_services_found_by_type(csw):
 
 
 def test_offering_found_by_observed_property_label(csw):
-    found = titles(csw, [[PropertyIsEqualTo('hubcat:ObservedProperty', 'air temperature'),
+    found = titles(csw, [[PropertyIsEqualTo('hubcat:ObservedProperty', 'Air temperature'),
                           PropertyIsLike('dc:title', '%St Augustine, FL%')]])
     assert '40NM ENE of St Augustine, FL' in found
 

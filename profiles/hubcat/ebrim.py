@@ -27,10 +27,14 @@ NSMAP = {'rim': RIM, 'wrs': WRS, 'gml': GML}
 STATUS_SUBMITTED = 'urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted'
 CLASSIFICATION_SCHEME = 'urn:ogc:def:ebRIM-ClassificationScheme:OGC:ObjectType'
 SLOT = 'urn:hubcat:slot:'
-#: rim.xsd length limits: LongName (Slot name and rim:Value, ExternalIdentifier value),
-#: FreeFormText (LocalizedString value)
+#: rim.xsd length limits: LongName (Slot name and rim:Value, ExternalIdentifier value,
+#: Classification nodeRepresentation), FreeFormText (LocalizedString value)
 LONG_NAME = 256
 FREE_FORM_TEXT = 1024
+URI_TYPE = 'urn:oasis:names:tc:ebxml-regrep:DataType:URI'
+#: canonical observed properties (parameter dictionaries): nodeRepresentation is the
+#: property's URI (its label when it has none)
+PROPERTY_SCHEME = 'urn:hubcat:def:ebRIM-ClassificationScheme:ObservedProperty'
 
 
 def _q(tag: str) -> str:
@@ -108,12 +112,20 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
         _slot(node, SLOT + 'serviceIdentifier', [rec.service_id])
         _slot(node, SLOT + 'thingIdentifier', [rec.thing_id])
         _slot(node, SLOT + 'parentIdentifier', [rec.parent_id])
-        _slot(node, SLOT + 'observedProperty', rec.observed_property_labels or rec.observed_properties)
+        _slot(node, SLOT + 'observedProperty', rec.property_labels())
+        _slot(node, SLOT + 'observedPropertyURI', rec.property_uris())
+        if any(m.label and m.unit_label for m in rec.mediation):
+            _slot(node, SLOT + 'observedPropertyLabel', rec.property_displays())
         _slot(node, SLOT + 'observedPropertyRaw', rec.observed_properties)
-        _slot(node, SLOT + 'unitOfMeasurement', [rec.unit])
+        _slot(node, SLOT + 'unitOfMeasurement', rec.unit_codes() if rec.mediation else [rec.unit])
+        _slot(node, SLOT + 'unitLabel', [m.unit_label for m in rec.mediation])
+        _slot(node, SLOT + 'unitOfMeasurementRaw', [m.raw_unit for m in rec.mediation])
+        _slot(node, SLOT + 'unitConflict', rec.unit_conflicts())
         _slot(node, SLOT + 'phenomenonTimeBegin', [rec.time_begin])
         _slot(node, SLOT + 'phenomenonTimeEnd', [rec.time_end])
         _slot(node, 'http://purl.org/dc/elements/1.1/subject', rec.keywords)
+        _slot(node, SLOT + 'dataLink', [l.url for l in rec.links if l.is_data], URI_TYPE)
+        _slot(node, SLOT + 'onlineResource', [l.url for l in rec.links], URI_TYPE)
         if esn == 'full':
             for name in sorted(rec.slots):
                 _slot(node, name, rec.slots[name])
@@ -130,6 +142,11 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
     etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:objectType',
                      classificationScheme=CLASSIFICATION_SCHEME, classifiedObject=rec.identifier,
                      nodeRepresentation=rec.object_type)
+    nodes = dict.fromkeys(m.uri or m.label for m in rec.mediation if m.label)
+    for n, representation in enumerate(nodes):
+        etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:property:{n}',
+                         classificationScheme=PROPERTY_SCHEME, classifiedObject=rec.identifier,
+                         nodeRepresentation=cut(representation, LONG_NAME))
     source_id = str((rec.slots.get('@iot.selfLink') or rec.slots.get('identifier')
                      or [rec.identifier])[0])
     if esn in ('summary', 'full') and len(source_id) <= LONG_NAME:

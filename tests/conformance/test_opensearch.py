@@ -22,17 +22,17 @@ def test_description_names_hubcat_parameters(cite_client):
 
 
 def test_all_parameters_empty_is_no_constraint(cite_client, cite_records):
-    feed = search(cite_client)
+    feed = search(cite_client, count='50')
     assert total(feed) == 12 and entry_ids(feed) == {r.identifier for r in cite_records}
 
 
 def test_search_terms(cite_client, cite_records):
-    feed = search(cite_client, searchTerms='lorem')
+    feed = search(cite_client, searchTerms='lorem', count='50')
     assert entry_ids(feed) == {r.identifier for r in cite_records if 'lorem' in r.anytext}
 
 
 def test_box_and_time(cite_client, cite_records):
-    feed = search(cite_client, geo__box='-10,40,20,70', time__start='2006-01-01')
+    feed = search(cite_client, geo__box='-10,40,20,70', time__start='2006-01-01', count='50')
     assert entry_ids(feed) == {r.identifier for r in cite_records
                                if r.box and r.date and r.date >= '2006-01-01'}
 
