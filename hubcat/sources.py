@@ -118,6 +118,14 @@ class SourceRegistry:
                 return source
         return None
 
+    def duplicates(self) -> list[list[Source]]:
+        """Groups of registered sources that harvest the same endpoint (registered before
+        HubCat refused that), each group in id order."""
+        groups: dict[tuple, list[Source]] = {}
+        for source in self.list():
+            groups.setdefault((source.type, endpoint_key(source.url, source.type)), []).append(source)
+        return [group for group in groups.values() if len(group) > 1]
+
     def _refuse_duplicate(self, url: str, type: str, exclude_id: Optional[int] = None) -> None:
         other = self.same_endpoint(url, type, exclude_id)
         if other is not None:

@@ -53,7 +53,18 @@ def init(ctx):
                                    f'{str(err).splitlines()[0]}') from None
     for line in done:
         click.echo(line)
+    _report_duplicate_sources(config)
     click.echo(f'catalogue database ready: {config.database_display}')
+
+
+def _report_duplicate_sources(config: Config) -> None:
+    """Warn (stderr) about sources registered twice for one endpoint: they take each
+    other's records on every harvest; the user removes all but one."""
+    from hubcat.sources import SourceRegistry
+    for group in SourceRegistry(config.database_url).duplicates():
+        names = ', '.join(f'{s.name!r} (id {s.id})' for s in group)
+        click.echo(f'warning: sources {names} harvest the same endpoint '
+                   f'{group[0].display_url}; keep one (hubcat source remove NAME)', err=True)
 
 
 @cli.command()
