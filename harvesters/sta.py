@@ -9,7 +9,11 @@ Requests, for a server that behaves (and what it falls back to when it does not)
    Observation. The first page detects, once, what the server accepts: a smaller
    ``$top`` (HTTP 422/400 above its cap), ``resultTime`` instead of
    ``phenomenonTime`` ordering, or no Observations expansion (then one small
-   request per Datastream that needs it);
+   request per Datastream that needs it). A server that ignores ``$expand`` on
+   Things (sensorAtlas-like) is read through the collections instead: pages of
+   ``Datastreams?$expand=Thing,Sensor,ObservedProperty`` (the expanded Thing
+   checked on two Datastreams against their navigation links) and of
+   ``Locations?$expand=Things``; only what those do not give is asked Thing by Thing;
 3. pages of ``ObservedProperties?$expand=Datastreams($top=N)`` and the
    same for Sensors: which ObservedProperty and Sensor each Datastream has. This
    inverse direction is used because some servers expand to-one relations of a
@@ -40,6 +44,8 @@ DEFAULT_PAGE_SIZE = 100
 PROBE_STATUSES = (400, 404, 405, 422, 500, 501)
 ORDERINGS = ('phenomenonTime', 'resultTime')
 STREAM_SETS = {'Datastreams': False, 'MultiDatastreams': True}   # entity set -> is multi
+#: Things without expanded members from which the collections are read instead of each Thing
+COLLECTION_MIN = 3
 #: the cap a server names when it refuses a $top ("less than or equal to 100", "max 100")
 _CAP = re.compile(r'(?:less than or equal to|<=|max)\D{0,20}?(\d+)', re.IGNORECASE)
 
@@ -49,6 +55,8 @@ class SensorThingsHarvester(BaseHarvester):
 
     Options: ``page_size`` (first ``$top`` tried, default 100), ``max_pages`` (cap on
     requests through the pager, default 10000), ``title`` (service title),
+    ``source_name`` (set by :func:`hubcat.harvest.run_harvest`: the generated service
+    title names the source),
     ``workers`` (more than 1: requests at once, bounded by the client's ``max_workers``;
     default 1, since the measured test server, one process, got slower in parallel;
     raise it for servers that serve in parallel), ``select_ids`` (ask
@@ -82,7 +90,8 @@ class SensorThingsHarvester(BaseHarvester):
         walk.fill_related('ObservedProperties', things, props)
         walk.fill_related('Sensors', things, sensors)
         records = build_records(root, root_json, things, props, sensors,
-                                title=self.options.get('title'))
+                                title=self.options.get('title'),
+                                source_name=self.options.get('source_name'))
         LOGGER.info('%s: %d records in %d requests', root, len(records),
                     self.client.requests - started)
         return HarvestResult(records=records, requests=self.client.requests - started,
@@ -157,7 +166,7 @@ class _Walk:
                     seen.add(iot_id(thing))
                     things.append(thing)
             self.progress(len(things), total, f'{len(things)} Things fetched')
-        self._fill_from_navigation(things)
+        self._fill_missing(things)
         return things
 
     def first_things_page(self) -> dict:
@@ -198,6 +207,101 @@ class _Walk:
                 LOGGER.info('%s: $top=%d refused, using %d', self.root, self.top, new)
                 self.top = new
 
+    def _fill_missing(self, things: list[dict]) -> None:
+        """Complete Things a server left without expanded members: through the collections
+        (a few pages of ``Datastreams?$expand=Thing,...`` and ``Locations?$expand=Things``)
+        when most Things lack them (a server that ignores ``$expand`` on Things), then
+        through each Thing's navigation links for whatever is still missing."""
+        missing = [t for t in things if not self._expanded(t)]
+        if len(missing) >= COLLECTION_MIN and 2 * len(missing) >= len(things):
+            self._fill_from_collections(missing)
+        self._fill_from_navigation([t for t in missing if not self._expanded(t)])
+
+    def _expanded(self, thing: dict) -> bool:
+        return all(isinstance(thing.get(k), list) for k in ('Locations', *self.stream_sets))
+
+    def _fill_from_collections(self, things: list[dict]) -> None:
+        """Give Things their (Multi)Datastreams and newest Location from the collections,
+        each read once with the inverse expansion; a form the server refuses or ignores
+        leaves the Things for :meth:`_fill_from_navigation`."""
+        filled = []
+        for name in self.stream_sets:
+            grouped = self._streams_by_thing(name)
+            if grouped is not None:
+                filled.append(name)
+                for thing in things:
+                    if not isinstance(thing.get(name), list):
+                        thing[name] = dedupe(grouped.get(iot_id(thing), []))
+        located = self._locations_by_thing()
+        if located is not None:
+            filled.append('Locations')
+            for thing in things:
+                if not isinstance(thing.get('Locations'), list):
+                    thing['Locations'] = located.get(iot_id(thing), [])[:1]
+        if filled:
+            self.walker.notice(f'{len(things)} Things without expanded members: read through '
+                               f'the {", ".join(filled)} collections')
+
+    def _first_expanded_page(self, entity_set: str, expand: str, key: str, kind: type):
+        """The first page of ``entity_set?$expand=expand``, or None when the server refuses
+        the form or ignores it (an entity without ``key`` of type ``kind``)."""
+        try:
+            first = self.walker.fetch(self.root + entity_set,
+                                      {'$top': str(self.top), '$expand': expand})
+        except StaHttpError as err:
+            if err.status not in PROBE_STATUSES:
+                raise
+            return None
+        items = collection_items(first)
+        if not all(isinstance(item.get(key), kind) for item in items):
+            return None
+        return first
+
+    def _streams_by_thing(self, name: str) -> Optional[dict[str, list[dict]]]:
+        """Thing id -> its streams of set ``name``, from ``<name>?$expand=Thing,Sensor,
+        ObservedProperty`` (the streams keep their expanded Sensor and ObservedProperty);
+        None when the server will not tell (see :meth:`_thing_expansion_is_right`)."""
+        props = 'ObservedProperties' if STREAM_SETS[name] else 'ObservedProperty'
+        first = self._first_expanded_page(name, f'Thing,Sensor,{props}', 'Thing', dict)
+        if first is None or not self._thing_expansion_is_right(name, collection_items(first)):
+            return None
+        grouped: dict[str, list[dict]] = {}
+        expanded = (props,) if STREAM_SETS[name] else ()
+        for page in self.walker.pages_from(first, expanded=expanded):
+            for stream in page:
+                thing = stream.pop('Thing', None)
+                if not isinstance(thing, dict):
+                    return None          # a later page without the expansion: walk each Thing
+                grouped.setdefault(iot_id(thing), []).append(stream)
+        return grouped
+
+    def _thing_expansion_is_right(self, name: str, streams: list[dict]) -> bool:
+        """Some servers expand a to-one relation of a collection wrongly (every entity of a
+        page gets the same one): check the first and last stream of the page against
+        their ``Thing`` navigation links (two requests)."""
+        for index in dict.fromkeys((0, len(streams) - 1)) if streams else ():
+            entity = streams[index]
+            doc = self.walker.fetch(navigation_link(self.root, entity, 'Thing', name))
+            if iot_id(doc) != iot_id(entity['Thing']):
+                LOGGER.info('%s%s: $expand=Thing names the wrong Thing; not used',
+                            self.root, name)
+                return False
+        return True
+
+    def _locations_by_thing(self) -> Optional[dict[str, list[dict]]]:
+        """Thing id -> its Locations, from ``Locations?$expand=Things``; None when the server
+        refuses or ignores that form."""
+        first = self._first_expanded_page('Locations', 'Things', 'Things', list)
+        if first is None:
+            return None
+        located: dict[str, list[dict]] = {}
+        for page in self.walker.pages_from(first, expanded=('Things',)):
+            for location in page:
+                bare = {k: v for k, v in location.items() if not k.startswith('Things')}
+                for thing in location.get('Things') or []:
+                    located.setdefault(iot_id(thing), []).append(bare)
+        return located
+
     def _fill_from_navigation(self, things: list[dict]) -> None:
         """Fetch through navigation links what a server left out of the expansion."""
         def fill(thing: dict) -> None:
@@ -210,8 +314,7 @@ class _Walk:
                     link = navigation_link(self.root, thing, name, 'Things')
                     pages = self.walker.walk(link, {'$top': str(self.top)})
                     thing[name] = dedupe(e for page in pages for e in page)
-        missing = [t for t in things if not all(isinstance(t.get(k), list)
-                                                for k in ('Locations', *self.stream_sets))]
+        missing = [t for t in things if not self._expanded(t)]
         if missing:
             self.walker.notice(f'{len(missing)} Things without expanded members: '
                              'fetched through navigation links')
@@ -273,7 +376,8 @@ class _Walk:
                                          'MultiDatastreams': 'ObservedProperties'},
                   'Sensors': {'Datastreams': 'Sensor', 'MultiDatastreams': 'Sensor'}}[entity_set]
         missing = [(name, s) for t in things for name in self.stream_sets for s in t.get(name) or []
-                   if (name, iot_id(s)) not in found]
+                   if (name, iot_id(s)) not in found
+                   and not isinstance(s.get(target[name]), (dict, list))]   # expanded already
         if not missing:
             return
         self.walker.notice(f'{len(missing)} streams not listed under {entity_set}: '
@@ -294,9 +398,9 @@ class _Walk:
 
 
 def build_records(root: str, root_json: dict, things: list[dict], props: dict, sensors: dict,
-                  title: Optional[str] = None) -> list:
+                  title: Optional[str] = None, source_name: Optional[str] = None) -> list:
     """All records of a walked service: the service first, then each Thing and its streams,
-    in a stable order (by ``@iot.id``)."""
+    in a stable order (by ``@iot.id``); ``source_name`` names the service in its title."""
     members = []
     for thing in sorted(things, key=lambda t: str(iot_id(t))):
         members.append(thing_record(root, thing))
@@ -310,4 +414,5 @@ def build_records(root: str, root_json: dict, things: list[dict], props: dict, s
                 else:
                     members.append(datastream_record(root, stream, thing,
                                                      (props.get(key) or [None])[0], sensor))
-    return [service_record(root, root_json, members, title=title)] + members
+    return [service_record(root, root_json, members, title=title,
+                           source_name=source_name)] + members

@@ -24,8 +24,9 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat.web import api, csw, federation, federation_api, records
-    for module in (csw, federation, federation_api, api, records):
+    from hubcat.web import (api, context, csw, dictionaries_api, federation, federation_api,
+                            records)
+    for module in (csw, federation, federation_api, api, dictionaries_api, records, context):
         app.register_blueprint(module.bp)
 
     @app.get('/healthz')

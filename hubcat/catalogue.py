@@ -20,11 +20,12 @@ from typing import Iterable, Optional
 
 from sqlalchemy import bindparam, select
 
-from hubcat import dublincore
+from hubcat import dublincore, multivalue
 from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import (DATASTREAM, HAS_PROCEDURE, OFFERING, PROCEDURE, THING, CatalogRecord,
                             make_identifier)
+from hubcat.search_indexes import clip_title
 from hubcat.times import iso, parse_time, utcnow
 
 LOGGER = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ ONLINE, OFFLINE = 'online', 'offline'
 REMOVED, STALE, UNREACHABLE = 'removed', 'stale', 'unreachable'
 ASSOCIATION = 'association'
 OBSERVATIONAL_KINDS = (DATASTREAM, OFFERING)
+#: columns that are the catalogue's state of a record, not its content
+STATE_COLUMNS = ('identifier', 'hc_source_id', 'hc_status', 'hc_status_reason', 'hc_last_seen')
 SERVICE_TYPE_NAMES = {'STA': 'OGC:SensorThings', 'SOS': 'OGC:SOS'}
 
 
@@ -130,7 +133,7 @@ class Catalogue:
         """
         now = now or utcnow()
         stamp = iso(now)
-        records = list(records)
+        records = self.mediate(source_id, records)
         statuses = derive_statuses(records, now, stale_after)
         rows = [self._row(r, source_id, *statuses[r.identifier], stamp) for r in records]
         rows += [self._association_row(r, a, source_id, stamp)
@@ -189,6 +192,11 @@ class Catalogue:
             if updates:
                 conn.execute(t.update().where(t.c.identifier == bindparam('_id')),
                              [dict(row, _id=row['identifier']) for row in updates])
+            by_id = {r.identifier: r for r in records}
+            for written, replace in ((inserts, False), (updates, True)):
+                multivalue.write_values(conn, [
+                    (row['identifier'], multivalue.record_values(by_id[row['identifier']]))
+                    for row in written if row['identifier'] in by_id], replace=replace)
             for chunk in _chunks(touched, 500):
                 conn.execute(t.update().where(t.c.identifier.in_(chunk)).values(hc_last_seen=stamp))
             if complete:
@@ -199,6 +207,13 @@ class Catalogue:
                                            if old.hc_kind != ASSOCIATION and old.hc_status == ONLINE)
                 self._set_status(conn, [old.identifier for old in gone], OFFLINE, REMOVED, stamp)
         return counts
+
+    def mediate(self, source_id: Optional[int], records: Iterable[CatalogRecord]
+                ) -> list[CatalogRecord]:
+        """The records with the parameter dictionaries applied (canonical properties, units)."""
+        from hubcat.dictionaries.apply import mediate_all
+        with self.engine.connect() as conn:
+            return mediate_all(list(records), conn, source_id)
 
     def mark_unreachable(self, source_id: int, now: Optional[datetime] = None) -> int:
         """Mark every online record of a source offline (``unreachable``); keeps them all.
@@ -239,6 +254,9 @@ class Catalogue:
         """Delete every record of a source (an explicit administrator request only)."""
         t = self.table
         with self.engine.begin() as conn:
+            owned = select(t.c.identifier).where(t.c.hc_source_id == source_id)
+            conn.execute(multivalue.values_table().delete().where(
+                multivalue.values_table().c.identifier.in_(owned)))
             return conn.execute(t.delete().where(t.c.hc_source_id == source_id)).rowcount
 
     # ---- reading -----------------------------------------------------------------
@@ -285,9 +303,18 @@ class Catalogue:
             return [dict(r) for r in conn.execute(query).mappings()]
 
     # ---- row building --------------------------------------------------------------
+    @classmethod
+    def content_columns(cls, record: CatalogRecord, status: str, reason: str,
+                        modified: str) -> dict:
+        """The columns that follow a record's content (queryables, documents, hash), with
+        ``date_modified`` = ``modified``: what changes when a dictionary re-applies."""
+        row = cls._row(record, 0, status, reason, '')
+        row['xml'] = cls._xml(row, modified)
+        row['date_modified'] = modified
+        return {k: v for k, v in row.items() if k not in STATE_COLUMNS}
+
     @staticmethod
     def _row(record: CatalogRecord, source_id: int, status: str, reason: str, stamp: str) -> dict:
-        labels = record.observed_property_labels or record.observed_properties
         return {
             'identifier': record.identifier,
             'typename': 'csw:Record',
@@ -296,7 +323,7 @@ class Catalogue:
             'anytext': dublincore.anytext(record, status, reason),
             'language': 'en',
             'type': record.dc_type,
-            'title': record.title,
+            'title': clip_title(record.title),
             'abstract': record.abstract or None,
             'keywords': ','.join(record.keywords) or None,
             'parentidentifier': record.parent_id,
@@ -320,9 +347,10 @@ class Catalogue:
             'hc_status': status,
             'hc_status_reason': reason,
             'hc_last_seen': stamp,
-            'hc_observed_property': ','.join(labels) or None,
+            'hc_observed_property': ','.join(record.property_labels()) or None,
+            'hc_observed_property_uri': ','.join(record.property_uris()) or None,
             'hc_observed_property_raw': ','.join(record.observed_properties) or None,
-            'hc_unit': record.unit,
+            'hc_unit': ','.join(record.unit_values()) or None,
             'hc_service_type': record.service_type or None,
             'hc_service_url': record.service_url or None,
             'hc_service_id': record.service_id or None,

@@ -7,12 +7,13 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Optional
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from lxml import etree
 from pycsw.server import Csw
 
 import profiles
+from hubcat import filters
 from hubcat.config import Config
 from hubcat.ows import exception_report
 
@@ -52,6 +53,12 @@ class CswRequest:
     method: str
     body: bytes = b''
     kvp: dict = field(default_factory=dict)
+    #: set by a hook that changed ``kvp``: pycsw then gets :meth:`query_string`
+    rewritten: bool = False
+
+    def query_string(self) -> str:
+        """The (possibly rewritten) KVP parameters as a query string."""
+        return urlencode(self.kvp)
 
     @property
     def operation(self) -> str:
@@ -95,13 +102,49 @@ def authorised(config: Config, headers) -> bool:
 def run_pycsw(config: Config, environ: dict, body: bytes, url: str) -> tuple[int, str, bytes]:
     """Hand one request to pycsw; returns (HTTP status, content type, body)."""
     profiles.register()
+    filters.install()
+    filters.reset_error()
     env = dict(environ)
     env['wsgi.input'] = io.BytesIO(body)
     env['CONTENT_LENGTH'] = str(len(body))
-    csw = HubCatCsw(config.pycsw_config(url), env)
+    pycsw_config = config.pycsw_config(url)
+    request = parse_request(environ.get('REQUEST_METHOD', 'GET'),
+                            environ.get('QUERY_STRING', ''), body)
+    if request.version == '2.0.2':
+        # CSW 2.0.2 has no place for a count: pycsw would write 'value (n)', which is not a
+        # value a client can feed back into a filter (CSW 3.0 has a count attribute)
+        pycsw_config.set('server', 'domaincounts', 'false')
+    csw = HubCatCsw(pycsw_config, env)
     status_text, content = csw.dispatch_wsgi()
     content_type = getattr(csw, 'contenttype', 'application/xml; charset=UTF-8')
+    error = filters.last_error()
+    if error is not None:
+        content = locate_filter_error(content, error, env.get('REQUEST_METHOD', 'GET') != 'POST')
     return int(str(status_text).split()[0]), content_type, content
+
+
+def locate_filter_error(content: bytes, error: Exception, kvp: bool) -> bytes:
+    """The ExceptionReport pycsw wrote for a failed filter, with a precise locator and text.
+
+    pycsw says ``locator="service"`` (POST) or ``"bbox"`` (KVP Filter) and a generic
+    text; the locator becomes the ``constraint`` parameter (KVP) or the offending
+    element (POST), the text HubCat's message.
+    """
+    try:
+        root = etree.fromstring(content)
+    except etree.XMLSyntaxError:
+        return content
+    if etree.QName(root).localname != 'ExceptionReport':
+        return content
+    for exc in root:
+        if not isinstance(exc.tag, str) or etree.QName(exc).localname != 'Exception':
+            continue
+        exc.set('exceptionCode', 'InvalidParameterValue')
+        exc.set('locator', 'constraint' if kvp else getattr(error, 'locator', 'Constraint'))
+        for text in exc:
+            if isinstance(text.tag, str) and etree.QName(text).localname == 'ExceptionText':
+                text.text = f'Invalid constraint: {error}'
+    return etree.tostring(root, xml_declaration=True, encoding='UTF-8', pretty_print=True)
 
 
 def refuse_write(request: CswRequest) -> tuple[int, str, bytes]:

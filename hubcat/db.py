@@ -1,6 +1,7 @@
 """Database engine and schema: ``hubcat init`` creates or upgrades, idempotently.
 
-One engine per database URL, shared with pycsw (its repository caches engines
+One engine per database URL (``hide_parameters``: errors and logs never show
+bound values, see :mod:`hubcat.query_log`), shared with pycsw (its repository caches engines
 by URL in ``Repository._engines``; HubCat puts its own there first so both use
 one pool and, on SQLite, the same pragmas and SQL functions).
 """
@@ -92,7 +93,7 @@ def get_engine_unlocked(url: str) -> Engine:
 def _create_engine(url: str) -> Engine:
     if url.startswith('sqlite'):
         engine = create_engine(url, connect_args={'timeout': 30, 'check_same_thread': False},
-                               future=False)
+                               future=False, hide_parameters=True)
 
         @event.listens_for(engine, 'connect')
         def _sqlite_setup(dbapi_connection, _record):  # noqa: ANN001
@@ -107,7 +108,7 @@ def _create_engine(url: str) -> Engine:
             cursor.execute('PRAGMA busy_timeout=30000')
             cursor.close()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def init_db(url: str, table: str = 'records') -> list[str]:
@@ -141,6 +142,7 @@ def init_db(url: str, table: str = 'records') -> list[str]:
         metadata.create_all(engine, tables=missing)
         done.extend(f'created table {t.name}' for t in missing)
     done.extend(_add_missing_columns(engine, [t for t in metadata.sorted_tables if t not in missing]))
+    done.extend(_search_indexes(engine, table))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl
         fresh = not inspect(engine).has_table(f'{table}_rtree')
@@ -159,6 +161,27 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if done:  # columns may have changed: reflect again on next use
         with _LOCK:
             _TABLES.pop((url, table), None)
+    return done
+
+
+def _search_indexes(engine: Engine, table: str) -> list[str]:
+    """The multi-valued values table's indexes and contents, and (PostgreSQL) the records
+    table's indexes as :mod:`hubcat.search_indexes` plans them."""
+    from hubcat import multivalue, search_indexes
+    done = []
+    values = multivalue.VALUES_TABLE
+    with engine.begin() as conn:
+        have = {ix['name'] for ix in inspect(conn).get_indexes(values)}
+        for statement in multivalue.index_ddl(engine.dialect.name):
+            name = statement.split(' ON ')[0].rsplit(' ', 1)[-1]
+            if name not in have:
+                conn.execute(text(statement))
+                done.append(f'created index {name}')
+        if engine.dialect.name == 'postgresql':
+            done.extend(search_indexes.postgresql_indexes(conn, table, values))
+        filled = multivalue.backfill(conn, table)
+        if filled:
+            done.append(f'filled {values} for {", ".join(filled)}')
     return done
 
 

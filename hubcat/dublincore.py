@@ -20,6 +20,21 @@ NS = {
 }
 STATUS_SCHEME = 'urn:hubcat:def:status'
 OBSERVED_PROPERTY_SCHEME = 'urn:hubcat:def:observedProperty'
+#: 'Air temperature, °F': the canonical property with the unit the record reports
+MEASUREMENT_SCHEME = 'urn:hubcat:def:observedPropertyWithUnit'
+UNIT_SCHEME = 'urn:hubcat:def:unit:UCUM'
+UNIT_CONFLICT_SCHEME = 'urn:hubcat:def:unitConflict'
+
+
+def vocabulary_of(uri: str) -> str:
+    """The vocabulary a term URI belongs to: the URI without its last segment
+    (``http://vocab.nerc.ac.uk/standard_name/air_temperature/`` ->
+    ``http://vocab.nerc.ac.uk/standard_name/``)."""
+    text = uri.rstrip('/#')
+    cut = max(text.rfind('/'), text.rfind('#'))
+    if text.lower().startswith('urn:') and cut < 0:
+        cut = text.rfind(':')
+    return text[:cut + 1] if cut > 0 else uri
 
 
 def status_text(status: str, reason: str = '') -> str:
@@ -43,8 +58,17 @@ def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
     add('dc:type', record.dc_type)
     for keyword in record.keywords:
         add('dc:subject', keyword)
-    for label in record.observed_property_labels or record.observed_properties:
+    for label in record.property_labels():
         add('dc:subject', label, scheme=OBSERVED_PROPERTY_SCHEME)
+    for uri in record.property_uris():
+        add('dc:subject', uri, scheme=vocabulary_of(uri))
+    if any(m.label and m.unit_label for m in record.mediation):
+        for display in record.property_displays():
+            add('dc:subject', display, scheme=MEASUREMENT_SCHEME)
+    for code in record.unit_codes():
+        add('dc:subject', code, scheme=UNIT_SCHEME)
+    for conflict in record.unit_conflicts():
+        add('dc:subject', conflict, scheme=UNIT_CONFLICT_SCHEME)
     add('dc:subject', status_text(status, reason), scheme=STATUS_SCHEME)
     add('dc:format', 'application/json' if record.service_type == 'STA' else 'application/xml')
     add('dc:relation', record.parent_id)
@@ -54,7 +78,7 @@ def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
     add('dc:source', record.service_url)
     if record.time_begin or record.time_end:
         add('dct:temporal', f'{record.time_begin or ".."}/{record.time_end or ".."}')
-    for link in record.links:
+    for link in sorted(record.links, key=lambda l: not l.is_data):   # data links first
         add('dct:references', link.url, scheme=link.protocol)
     if record.bbox is not None:
         minx, miny, maxx, maxy = record.bbox
@@ -69,7 +93,7 @@ def anytext(record: CatalogRecord, status: str, reason: str) -> str:
     """The free-text bag pycsw searches for csw:AnyText."""
     words = [record.identifier, record.title, record.abstract, *record.keywords,
              *record.observed_properties, *record.observed_property_labels,
-             record.unit or '', record.service_url, record.service_type,
+             *record.search_words(), *record.unit_conflicts(), record.unit or '', record.service_url, record.service_type,
              record.organization or '', status_text(status, reason)]
     for values in record.slots.values():
         words.extend(str(v) for v in values)

@@ -35,6 +35,11 @@ OPERATES_ON = 'urn:ogc:def:ebRIM-AssociationType:OGC:OperatesOn'
 HAS_DATASTREAM = 'urn:ogc:def:ST-AssociationType:OGC:HasDataStream'
 HAS_PROCEDURE = 'urn:ogc:def:ebRIM-AssociationType:OGC:HasProcedure'
 
+# Names of the links that answer with observations (distribution links)
+GET_OBSERVATION = 'GetObservation'      # a ready SOS GetObservation request of an offering
+OBSERVATIONS = 'Observations'           # an STA Datastream's Observations
+DATA_LINK_NAMES = (GET_OBSERVATION, OBSERVATIONS)
+
 # Service types (the ``hc_service_type`` column and hubcat:ServiceType queryable).
 STA = 'STA'
 SOS = 'SOS'
@@ -57,12 +62,58 @@ class Link:
     name: str = ''
     description: str = ''
 
+    @property
+    def is_data(self) -> bool:
+        """True for a link that answers with observations (a distribution link: an SOS
+        GetObservation request, an STA Datastream's Observations)."""
+        return self.name in DATA_LINK_NAMES
+
 
 @dataclass
 class Association:
     """A typed link from the record that carries it to ``target`` (an identifier)."""
     type: str
     target: str
+
+
+@dataclass
+class PropertyMediation:
+    """What the parameter dictionaries made of one raw observed property of a record.
+
+    The raw values stay on the record as harvested; these sit beside them and are
+    recomputed whenever a dictionary changes (:mod:`hubcat.dictionaries.apply`).
+
+    :param raw_name: the name the source gives ('' when it gives only a URI)
+    :param raw_uri: the definition URI/URN the source gives ('' when none)
+    :param raw_unit: the unit as the source states it ('' when none)
+    :param label: canonical label ('' when no dictionary entry matched)
+    :param uri: canonical URI (CF standard name, NERC, QUDT, ...)
+    :param unit_code: the unit as a UCUM code ('' when it could not be read as UCUM)
+    :param unit_label: the unit as users read it (``°F``)
+    :param conflict: why the unit contradicts the property ('' when it does not)
+    """
+    raw_name: str = ''
+    raw_uri: str = ''
+    raw_unit: str = ''
+    label: str = ''
+    uri: str = ''
+    description: str = ''
+    synonyms: list[str] = field(default_factory=list)
+    unit_code: str = ''
+    unit_label: str = ''
+    dictionary: str = ''
+    conflict: str = ''
+
+    @property
+    def raw(self) -> str:
+        """The raw property as the source names it (its name, else its URI)."""
+        return self.raw_name or self.raw_uri
+
+    @property
+    def display(self) -> str:
+        """Label and unit as users read them: 'Air temperature, °F' (raw name when unmapped)."""
+        label = self.label or self.raw
+        return f'{label}, {self.unit_label}' if self.unit_label else label
 
 
 @dataclass
@@ -77,6 +128,8 @@ class CatalogRecord:
     :param time_end: phenomenon time end, the newest observation, or None
     :param observed_properties: raw observed property names/URIs (as the source says)
     :param slots: extra ebRIM slots, name -> list of values (``@iot.id``, ...)
+    :param mediation: canonical property, unit and flags per raw property, set by the
+        catalogue from the parameter dictionaries (empty as harvesters make records)
     """
     identifier: str
     kind: str
@@ -99,11 +152,56 @@ class CatalogRecord:
     slots: dict[str, list[str]] = field(default_factory=dict)
     associations: list[Association] = field(default_factory=list)
     organization: Optional[str] = None
+    mediation: list[PropertyMediation] = field(default_factory=list)
 
     @property
     def dc_type(self) -> str:
         """The DCMI type of this record (``Service``, ``Dataset``, ``PhysicalObject``)."""
         return DCMI_TYPES.get(self.kind, 'Dataset')
+
+    # ---- observed properties as users see them (canonical where a dictionary maps) ----
+    def property_labels(self) -> list[str]:
+        """Canonical labels, and the raw labels of properties no dictionary maps."""
+        if not self.mediation:
+            return list(self.observed_property_labels or self.observed_properties)
+        return _unique(m.label or m.raw for m in self.mediation)
+
+    def property_uris(self) -> list[str]:
+        """Canonical URIs of the mapped properties."""
+        return _unique(m.uri for m in self.mediation)
+
+    def property_displays(self) -> list[str]:
+        """Label and unit per property: 'Air temperature, °F'."""
+        return _unique(m.display for m in self.mediation)
+
+    def units(self) -> list[str]:
+        """The units as the source gives them, one value each: the slot
+        ``unitOfMeasurement`` (every unit of a MultiDatastream or of a SensorML
+        description), else ``unit`` (which joins several for display)."""
+        listed = [u for u in self.slots.get('unitOfMeasurement') or [] if u]
+        if listed:
+            return _unique(listed)
+        return [u.strip() for u in self.unit.split(',') if u.strip()] if self.unit else []
+
+    def unit_codes(self) -> list[str]:
+        """Units as UCUM codes (the raw unit where it is not UCUM)."""
+        codes = _unique(m.unit_code or m.raw_unit for m in self.mediation)
+        return codes or self.units()
+
+    def unit_values(self) -> list[str]:
+        """What ``hubcat:Unit`` matches: the UCUM codes, then the units as the source
+        writes them (``Cel``, ``degC``)."""
+        raw = [m.raw_unit for m in self.mediation if m.raw_unit] or self.units()
+        return _unique([*self.unit_codes(), *raw])
+
+    def unit_conflicts(self) -> list[str]:
+        """Why units contradict their properties (empty: none do)."""
+        return _unique(m.conflict for m in self.mediation)
+
+    def search_words(self) -> list[str]:
+        """Canonical labels, synonyms, URIs and displays, for free-text search."""
+        return _unique(w for m in self.mediation
+                       for w in (m.label, *m.synonyms, m.uri, m.display, m.unit_code))
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of the record."""
@@ -127,6 +225,7 @@ class CatalogRecord:
         data = dict(data)
         data['links'] = [Link(**link) for link in data.get('links') or []]
         data['associations'] = [Association(**a) for a in data.get('associations') or []]
+        data['mediation'] = [PropertyMediation(**m) for m in data.get('mediation') or []]
         if data.get('bbox') is not None:
             data['bbox'] = tuple(float(v) for v in data['bbox'])
         known = set(cls.__dataclass_fields__)
@@ -136,6 +235,10 @@ class CatalogRecord:
     def from_json(cls, text: str) -> 'CatalogRecord':
         """Rebuild a record from :meth:`to_json` output."""
         return cls.from_dict(json.loads(text))
+
+
+def _unique(values) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
 
 
 def make_identifier(*parts: str) -> str:

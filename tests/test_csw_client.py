@@ -58,7 +58,8 @@ def test_title_like(csw_url):
 def test_bbox(csw_url):
     csw = CatalogueServiceWeb(csw_url, version='2.0.2')
     # Things sit at lon 7..12, lat 46: a box around lon 8.5..10.5 holds Things 2 and 3
-    csw.getrecords2(constraints=[fes.BBox([45.5, 8.5, 46.5, 10.5])], maxrecords=50)
+    # (OWSLib's BBox without crs is west,south,east,north: longitude first, README "Axis order")
+    csw.getrecords2(constraints=[fes.BBox([8.5, 45.5, 10.5, 46.5])], maxrecords=50)
     titles = {r.title for r in csw.records.values()}
     assert 'Station 2' in titles and 'Station 3' in titles
     assert not any(t.startswith(('Station 0', 'Station 1', 'Station 4')) for t in titles)

@@ -1,7 +1,8 @@
 """OGC API - Records under /records: what a portal or OWSLib's Records client sees.
 
-A live HubCat (real HTTP on 127.0.0.1) that harvested the real STA server and holds the
-12 CITE Dublin Core records inserted through CSW-T, on each backend.  Responses are checked
+A live HubCat (real HTTP on 127.0.0.1) that harvested the real STA server and the 52North
+example SOS (its fixture capabilities served over HTTP) and holds the 12 CITE Dublin Core
+records inserted through CSW-T, on each backend.  Responses are checked
 against the standard's schemas (tests/oarec_schemas.py), and the same queries through CSW
 and OGC API - Records must return the same records.
 """
@@ -24,10 +25,13 @@ from hubcat.db import init_db
 from hubcat.harvest import run_harvest
 from hubcat.sources import SourceRegistry
 from oarec_schemas import assert_valid
+from sos_support import Route, SosFixtureServer, fixture
 
 CITE = Path(__file__).resolve().parents[1].parent / 'shared/fixtures/csw_records/cite_dc'
 CSW_NS = 'http://www.opengis.net/cat/csw/2.0.2'
 HITS_PER_PAGE = 37
+STA_RECORDS = 251      # 1 service, 50 Things, 200 Datastreams
+SOS_RECORDS = 9        # 1 service, 4 offerings, 4 procedures
 
 
 def _insert_cite(csw_url: str) -> int:
@@ -45,15 +49,27 @@ def _insert_cite(csw_url: str) -> int:
     return len(records)
 
 
+@pytest.fixture(scope='module')
+def sos_url():
+    """The 52North example SOS 2.0.0 (fixture capabilities and DescribeSensor) over HTTP."""
+    sos = SosFixtureServer().start()
+    yield sos.add('/52n', Route(capabilities={'2.0.0': fixture('52n_example_2.0.0.xml')},
+                                describe={'ws2500': fixture(
+                                    '52n_ws2500_describesensorresponse_sos200.xml')}))
+    sos.stop()
+
+
 @pytest.fixture(scope='module', params=_BACKENDS)
-def hubcat(request, tmp_path_factory, sta_server):
+def hubcat(request, tmp_path_factory, sta_server, sos_url):
     """(base URL, number of CITE records) of a live HubCat with harvested and inserted records."""
     url, cleanup = make_database(request.param, tmp_path_factory.mktemp('oarec'))
     config = make_config(url)
     init_db(config.database_url)
-    source = SourceRegistry(config.database_url).add(sta_server, 'sta', name='peer',
-                                                     stale_after='36500d')
-    assert run_harvest(config, source.id).outcome == 'success'
+    registry = SourceRegistry(config.database_url)
+    for source_url, kind, options in ((sta_server, 'sta', {}),
+                                      (sos_url, 'sos', {'describe_sensor': False})):
+        source = registry.add(source_url, kind, name=kind, stale_after='36500d', options=options)
+        assert run_harvest(config, source.id).outcome == 'success'
     server = LiveServer(create_app(config, init_database=False))
     cite = _insert_cite(server.url + '/csw')
     yield server.url, cite
@@ -101,7 +117,7 @@ def test_landing_conformance_collections_follow_the_standard(hubcat):
 def test_every_record_page_is_valid_and_paging_reaches_every_record(hubcat):
     base, cite = hubcat
     features, matched = _all_pages(base + '/records/collections/all/items', limit=HITS_PER_PAGE)
-    assert matched == 251 + cite          # 1 service, 50 Things, 200 Datastreams, 12 CITE
+    assert matched == STA_RECORDS + SOS_RECORDS + cite
     assert len(features) == matched
     assert len({f['id'] for f in features}) == matched
     page = _get(base + '/records/collections/all/items', limit=HITS_PER_PAGE, offset=40).json()
@@ -110,7 +126,7 @@ def test_every_record_page_is_valid_and_paging_reaches_every_record(hubcat):
     for feature in features:
         assert_valid('schemas/recordGeoJSON.yaml', feature)
     kinds = {f['properties']['type'] for f in features}
-    assert {'service', 'thing', 'datastream'} <= kinds
+    assert {'service', 'thing', 'datastream', 'offering', 'procedure'} <= kinds
     cite_titles = {f['properties']['title'] for f in features if 'serviceType' not in f['properties']}
     assert len(cite_titles) == cite
 
@@ -144,7 +160,7 @@ def test_bbox_datetime_and_property_filters(hubcat):
     base, _ = hubcat
     items = base + '/records/collections/sensors/items'
     everything = _get(items, limit=1).json()['numberMatched']
-    assert everything == 250
+    assert everything == STA_RECORDS - 1 + SOS_RECORDS - 1       # no services
     boxed, _ = _all_pages(items, bbox='8.4,47.3,8.7,47.5', limit=100)
     assert 0 < len(boxed) < everything
     for feature in boxed:
@@ -153,12 +169,14 @@ def test_bbox_datetime_and_property_filters(hubcat):
         assert 8.4 <= lon <= 8.7 and 47.3 <= lat <= 47.5, feature['id']
     recent = _get(items, datetime='2024-06-01T00:00:00Z/..', limit=1).json()['numberMatched']
     future = _get(items, datetime='2030-01-01/..', limit=1).json()['numberMatched']
-    assert recent == 200 and future == 0            # Datastreams end 2024-06-01T12:00Z
+    assert recent >= 200 and future == 0            # Datastreams end 2024-06-01T12:00Z
     online = _get(items, status='online', limit=1).json()['numberMatched']
     assert online == everything and _get(items, status='offline').json()['numberMatched'] == 0
-    services = _get(base + '/records/collections/services/items').json()
-    assert services['numberMatched'] == 1
-    assert services['features'][0]['properties']['serviceType'] == 'STA'
+    services = _get(base + '/records/collections/services/items', sortby='serviceType').json()
+    assert [f['properties']['serviceType'] for f in services['features']] == ['SOS', 'STA']
+    sos_only = _get(items, serviceType='SOS', limit=100).json()
+    assert sos_only['numberMatched'] == SOS_RECORDS - 1
+    assert {f['properties']['type'] for f in sos_only['features']} == {'offering', 'procedure'}
 
 
 def test_a_sensor_record_links_to_its_thing_service_data_and_csw_forms(hubcat):
@@ -236,3 +254,60 @@ def test_html_for_browsers(hubcat):
     html = _get(stream['links'][1]['href'])
     assert html.headers['Content-Type'].startswith('text/html')
     assert stream['properties']['title'] in html.text
+
+
+def _assert_ows_context(doc: dict) -> None:
+    """The requirements of OGC 14-055r2 (OWS Context GeoJSON encoding) a document must meet."""
+    assert doc['type'] == 'FeatureCollection' and doc['id']
+    props = doc['properties']
+    assert {'href': 'http://www.opengis.net/spec/owc-geojson/1.0/req/core'}.items() <= \
+        props['links']['profiles'][0].items()
+    assert props['lang'] and props['title'] and props['updated'].endswith('Z')
+    for resource in doc['features']:
+        assert resource['type'] == 'Feature' and resource['id']
+        assert resource['properties']['title'] and resource['properties']['updated']
+        for offering in resource['properties']['offerings']:
+            assert offering['code'].startswith('http')
+            for operation in offering['operations']:
+                assert {'code', 'method', 'href', 'type'} <= set(operation)
+                assert operation['method'] == 'GET'
+
+
+def test_ows_context_offers_each_property_through_every_service(hubcat, sta_server, sos_url):
+    base, _ = hubcat
+    answer = _get(base + '/api/context')
+    assert answer.headers['Content-Type'].startswith('application/geo+json')
+    doc = answer.json()
+    _assert_ows_context(doc)
+    resources = {r['properties']['title']: r for r in doc['features']}
+    streams, _ = _all_pages(base + '/records/collections/sensors/items', type='datastream',
+                            limit=100)
+    labels = {label for f in streams for label in f['properties']['observedProperty']}
+    assert labels <= set(resources)
+    for label in labels:          # each STA offering's request finds exactly its Datastreams
+        offering, = [o for o in resources[label]['properties']['offerings']
+                     if o['code'].endswith('/sta')]
+        href = offering['operations'][0]['href']
+        assert href.startswith(sta_server)
+        served = requests.get(href, params={'$count': 'true', '$top': '1'}, timeout=30).json()
+        members = [f for f in streams if label in f['properties']['observedProperty']]
+        assert served['@iot.count'] == len(members), label
+    sos = [o for r in doc['features'] for o in r['properties']['offerings']
+           if o['code'].endswith('/sos')]
+    assert sos
+    for offering in sos:
+        get_observation = {op['code']: op['href'] for op in offering['operations']}['GetObservation']
+        assert get_observation.startswith(sos_url) and 'request=GetObservation' in get_observation
+        assert 'offering=' in get_observation and 'observedProperty=' in get_observation
+
+
+def test_ows_context_of_a_search_and_its_errors(hubcat):
+    base, _ = hubcat
+    doc = _get(base + '/api/context', bbox='8.4,47.3,8.7,47.5').json()
+    _assert_ows_context(doc)
+    everywhere = _get(base + '/api/context').json()
+    assert 0 < sum(len(r['properties']['offerings']) for r in doc['features']) <= \
+        sum(len(r['properties']['offerings']) for r in everywhere['features'])
+    assert doc['properties']['subtitle'] != everywhere['properties']['subtitle']
+    bad = _get(base + '/api/context', bbox='1,2')
+    assert bad.status_code == 400 and 'bbox' in bad.json()['error']

@@ -48,6 +48,9 @@ HOSTILE_NUMBERS = [
 HOSTILE_COORDINATES = ["7')='true'OR/**/1=1--", "46;DROP/**/TABLE/**/records;--", 'NaN', 'inf', '0x1A',
                        "7'UNION/**/SELECT/**/1--"]
 POINT = '<gml:Point><gml:pos>{}</gml:pos></gml:Point>'
+#: latitude first needs a CRS that says so (README "Axis order": no srsName is longitude first)
+LATLON = 'srsName="urn:ogc:def:crs:EPSG::4326"'
+POINT_LATLON = POINT.replace('<gml:Point>', f'<gml:Point {LATLON}>')
 ENVELOPE = ('<gml:Envelope><gml:lowerCorner>{}</gml:lowerCorner>'
             '<gml:upperCorner>8 47</gml:upperCorner></gml:Envelope>')
 POLYGON = ('<gml:Polygon><gml:exterior><gml:LinearRing><gml:posList>{} 46 6 47 8 47 8 46 6 46'
@@ -155,10 +158,10 @@ def test_hostile_distance_on_other_operators_is_refused(catalogue, version, op):
 @pytest.mark.parametrize('version', VERSIONS)
 def test_distance_filters_still_work(catalogue, version):
     """A real distance: Station 0 (lon 7, lat 46) and its two Datastreams are within 0.5 of it (EPSG:4326 is lat lon)."""
-    within = post(catalogue.client, get_records(version, spatial('DWithin', POINT.format('46 7.1'), '0.5')))
+    within = post(catalogue.client, get_records(version, spatial('DWithin', POINT_LATLON.format('46 7.1'), '0.5')))
     assert matched(within) == 3
     assert b'urn:test:thing:0' in within.data and b'urn:test:thing:1' not in within.data
-    beyond = post(catalogue.client, get_records(version, spatial('Beyond', POINT.format('46 7.1'), '0.5e0')))
+    beyond = post(catalogue.client, get_records(version, spatial('Beyond', POINT_LATLON.format('46 7.1'), '0.5e0')))
     assert matched(beyond) == 3
     assert b'urn:test:thing:1' in beyond.data and b'urn:test:thing:0' not in beyond.data
 
@@ -208,7 +211,8 @@ def test_hostile_srsname_is_refused(catalogue, version, srs):
 @pytest.mark.parametrize('version', VERSIONS)
 def test_bbox_still_works(catalogue, version):
     """Station 1 (lon 8, lat 46) and its Datastreams, in EPSG:4326 (lat lon) and CRS84 (lon lat)."""
-    latlon = spatial('BBOX', ENVELOPE.replace('8 47', '47 8.5').format('45.5 7.5'))
+    latlon = spatial('BBOX', ENVELOPE.replace('8 47', '47 8.5').replace(
+        '<gml:Envelope>', f'<gml:Envelope {LATLON}>').format('45.5 7.5'))
     assert matched(post(catalogue.client, get_records(version, latlon))) == 3
     lonlat = ('<gml:Envelope srsName="urn:ogc:def:crs:OGC:1.3:CRS84"><gml:lowerCorner>7.5 45.5'
               '</gml:lowerCorner><gml:upperCorner>8.5 47</gml:upperCorner></gml:Envelope>')

@@ -66,8 +66,8 @@ def test_station_found_by_text_with_its_place(csw):
 
 
 def test_station_found_by_a_box_off_florida(csw):
-    """BBOX in CSW's default EPSG:4326 order (latitude first)."""
-    found = titles(csw, [BBox([29.5, -81, 30.5, -80])])
+    """BBOX in urn:ogc:def:crs:EPSG::4326 (latitude first, as QGIS MetaSearch sends it)."""
+    found = titles(csw, [BBox([29.5, -81, 30.5, -80], crs='urn:ogc:def:crs:EPSG::4326')])
     assert '40NM ENE of St Augustine, FL' in found
     assert '250NM Southeast of Iturup Island' not in found
 
@@ -79,7 +79,7 @@ def test_sos_services_found_by_type(csw):
 
 
 def test_offering_found_by_observed_property_label(csw):
-    found = titles(csw, [[PropertyIsEqualTo('hubcat:ObservedProperty', 'air temperature'),
+    found = titles(csw, [[PropertyIsEqualTo('hubcat:ObservedProperty', 'Air temperature'),
                           PropertyIsLike('dc:title', '%St Augustine, FL%')]])
     assert '40NM ENE of St Augustine, FL' in found
 

@@ -18,7 +18,7 @@ FILTER = '''<csw:GetRecords xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"
   xmlns:ogc="http://www.opengis.net/ogc" xmlns:gml="http://www.opengis.net/gml" service="CSW"
   version="2.0.2" resultType="results" maxRecords="100"><csw:Query typeNames="csw:Record">
   <csw:ElementSetName>brief</csw:ElementSetName><csw:Constraint version="1.1.0"><ogc:Filter>
-  <ogc:{op}><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName><gml:Envelope>
+  <ogc:{op}><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName><gml:Envelope srsName="urn:ogc:def:crs:EPSG::4326">
   <gml:lowerCorner>{miny} {minx}</gml:lowerCorner><gml:upperCorner>{maxy} {maxx}</gml:upperCorner>
   </gml:Envelope></ogc:{op}></ogc:Filter></csw:Constraint></csw:Query></csw:GetRecords>'''
 

@@ -145,9 +145,10 @@ def demo(ctx, host, port, workdir):
 
 def _register_subcommands() -> None:
     """Add the commands that live in their own modules (they import load_config from here)."""
-    from hubcat.cli import dictionaries, ops, peers, sources
+    from hubcat.cli import dictionaries, load, ops, peers, sources
     sources.register(cli)      # source, harvest, runs
     dictionaries.register(cli)  # dictionary
+    load.register(cli)         # load
     cli.add_command(peers.peer)
     ops.register(cli)          # scheduler
 

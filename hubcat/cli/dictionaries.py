@@ -19,14 +19,15 @@ def register(cli: click.Group) -> None:
     @click.option('--source', help='only for this source (name or id); default: every source')
     @click.option('--format', 'fmt', type=click.Choice(['yaml', 'csv', 'sssom']),
                   help='file format (default: from the extension: .yaml, .csv, .sssom.tsv)')
+    @click.option('--name', help='dictionary name (default: the file\'s name key, else its file name)')
     @click.pass_context
-    def dictionary_load(ctx, path, source, fmt):
+    def dictionary_load(ctx, path, source, fmt, name):
         """Load FILE (YAML, CSV or SSSOM); one of the same name is replaced. Existing
         records are re-mapped at once."""
         from hubcat.dictionaries import service
         config = load_config(ctx)
         try:
-            report = service.load_file(config, path, source, fmt)
+            report = service.load_file(config, path, source, fmt, name)
         except DictionaryError as err:
             raise click.ClickException(str(err)) from None
         info = report.dictionary
@@ -80,3 +81,27 @@ def register(cli: click.Group) -> None:
         except DictionaryError as err:
             raise click.ClickException(str(err)) from None
         click.echo(f'removed dictionary {name}; {report.changed} records changed')
+
+    @dictionary.command('unmapped')
+    @click.option('--source', help='only the records of this source (name or id)')
+    @click.pass_context
+    def dictionary_unmapped(ctx, source):
+        """List raw properties and units no entry maps, and unit conflicts, with the number
+        of records carrying each (most frequent first)."""
+        from hubcat.dictionaries.unmapped import unmapped
+        from hubcat.sources import SourceError, SourceRegistry
+        config = load_config(ctx)
+        source_id = None
+        if source:
+            try:
+                source_id = SourceRegistry(config.database_url).get(source).id
+            except SourceError as err:
+                raise click.ClickException(str(err)) from None
+        rows = unmapped(config, source_id)
+        if not rows:
+            click.echo('every observed property and unit is mapped')
+            return
+        click.echo(f'{"records":>7}  {"raw property":<40} {"unit":<12} problem')
+        for r in rows:
+            click.echo(f'{r["records"]:>7}  {r["raw"][:40]:<40} {(r["unit"] or "-")[:12]:<12} '
+                       f'{r["problem"]}')

@@ -22,6 +22,7 @@ from hubcat.times import iso
 
 DEFAULT_PATH = Path(__file__).with_name('default.yaml')
 BUILTIN_NAME = 'hubcat-default'
+RESERVED_NAMES = (BUILTIN_NAME, 'unmapped')
 _LOCK = threading.Lock()
 _BUILTIN: Optional[Dictionary] = None
 
@@ -58,9 +59,18 @@ class DictionaryStore:
     def stored(self) -> list[tuple[Dictionary, str]]:
         """(dictionary, loaded timestamp) of every stored dictionary, oldest load first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(table.c.content, table.c.loaded)
-                                .order_by(table.c.id)).all()
+            return self.stored_in(conn)
+
+    @staticmethod
+    def stored_in(conn) -> list[tuple[Dictionary, str]]:
+        """:meth:`stored`, read in an open connection or transaction."""
+        rows = conn.execute(select(table.c.content, table.c.loaded).order_by(table.c.id)).all()
         return [(Dictionary.from_dict(json.loads(r.content)), iso(r.loaded)) for r in rows]
+
+    @classmethod
+    def active_in(cls, conn) -> list[Dictionary]:
+        """:meth:`active`, read in an open connection or transaction."""
+        return [builtin()] + [d for d, _ in cls.stored_in(conn)]
 
     def active(self) -> list[Dictionary]:
         """Every dictionary in precedence order: the built-in first, later loads after."""
@@ -84,9 +94,9 @@ class DictionaryStore:
     def save(self, dictionary: Dictionary, conn=None) -> dict:
         """Store a dictionary; one of the same name is replaced (and the new one counts as
         the latest load).  ``conn``: an open transaction to write in."""
-        if dictionary.name == BUILTIN_NAME:
-            raise DictionaryError(f'{BUILTIN_NAME!r} is the built-in dictionary\'s name; '
-                                  'give yours another name')
+        if dictionary.name in RESERVED_NAMES:
+            raise DictionaryError(f'{dictionary.name!r} is reserved (the built-in dictionary, '
+                                  'or a path of /api/dictionaries); give yours another name')
         if not dictionary.entries:
             raise DictionaryError(f'dictionary {dictionary.name!r} has no entries')
         now = datetime.now(timezone.utc)

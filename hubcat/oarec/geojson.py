@@ -144,6 +144,11 @@ def _geometry(bbox, wkt: Optional[str]) -> Optional[dict]:
             bbox = shapely_wkt.loads(wkt).bounds
         except Exception:  # noqa: BLE001 - a record with bad WKT has no geometry
             return None
+    return bbox_geometry(bbox)
+
+
+def bbox_geometry(bbox) -> Optional[dict]:
+    """A GeoJSON Point (a degenerate box) or Polygon of ``(minx, miny, maxx, maxy)``."""
     if bbox is None:
         return None
     minx, miny, maxx, maxy = bbox

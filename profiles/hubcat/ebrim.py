@@ -19,6 +19,10 @@ NSMAP = {'rim': RIM, 'wrs': WRS, 'gml': GML}
 STATUS_SUBMITTED = 'urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted'
 CLASSIFICATION_SCHEME = 'urn:ogc:def:ebRIM-ClassificationScheme:OGC:ObjectType'
 SLOT = 'urn:hubcat:slot:'
+URI_TYPE = 'urn:oasis:names:tc:ebxml-regrep:DataType:URI'
+#: canonical observed properties (parameter dictionaries): nodeRepresentation is the
+#: property's URI (its label when it has none)
+PROPERTY_SCHEME = 'urn:hubcat:def:ebRIM-ClassificationScheme:ObservedProperty'
 
 
 def _q(tag: str) -> str:
@@ -86,12 +90,20 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
         _slot(node, SLOT + 'serviceIdentifier', [rec.service_id])
         _slot(node, SLOT + 'thingIdentifier', [rec.thing_id])
         _slot(node, SLOT + 'parentIdentifier', [rec.parent_id])
-        _slot(node, SLOT + 'observedProperty', rec.observed_property_labels or rec.observed_properties)
+        _slot(node, SLOT + 'observedProperty', rec.property_labels())
+        _slot(node, SLOT + 'observedPropertyURI', rec.property_uris())
+        if any(m.label and m.unit_label for m in rec.mediation):
+            _slot(node, SLOT + 'observedPropertyLabel', rec.property_displays())
         _slot(node, SLOT + 'observedPropertyRaw', rec.observed_properties)
-        _slot(node, SLOT + 'unitOfMeasurement', [rec.unit])
+        _slot(node, SLOT + 'unitOfMeasurement', rec.unit_codes() if rec.mediation else [rec.unit])
+        _slot(node, SLOT + 'unitLabel', [m.unit_label for m in rec.mediation])
+        _slot(node, SLOT + 'unitOfMeasurementRaw', [m.raw_unit for m in rec.mediation])
+        _slot(node, SLOT + 'unitConflict', rec.unit_conflicts())
         _slot(node, SLOT + 'phenomenonTimeBegin', [rec.time_begin])
         _slot(node, SLOT + 'phenomenonTimeEnd', [rec.time_end])
         _slot(node, 'http://purl.org/dc/elements/1.1/subject', rec.keywords)
+        _slot(node, SLOT + 'dataLink', [l.url for l in rec.links if l.is_data], URI_TYPE)
+        _slot(node, SLOT + 'onlineResource', [l.url for l in rec.links], URI_TYPE)
         if esn == 'full':
             for name in sorted(rec.slots):
                 _slot(node, name, rec.slots[name])
@@ -104,6 +116,11 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
     etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:objectType',
                      classificationScheme=CLASSIFICATION_SCHEME, classifiedObject=rec.identifier,
                      nodeRepresentation=rec.object_type)
+    nodes = dict.fromkeys(m.uri or m.label for m in rec.mediation if m.label)
+    for n, representation in enumerate(nodes):
+        etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:property:{n}',
+                         classificationScheme=PROPERTY_SCHEME, classifiedObject=rec.identifier,
+                         nodeRepresentation=representation)
     if esn in ('summary', 'full'):
         etree.SubElement(node, _q('rim:ExternalIdentifier'), id=f'{rec.identifier}:source',
                          registryObject=rec.identifier,

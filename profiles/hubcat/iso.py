@@ -12,6 +12,7 @@ import hashlib
 
 from lxml import etree
 
+from hubcat.dublincore import MEASUREMENT_SCHEME, vocabulary_of
 from hubcat.records import OFFERING, DATASTREAM, SERVICE
 from profiles.hubcat.rows import RowView
 
@@ -25,6 +26,16 @@ NSMAP = {
 CODELIST = 'http://www.isotc211.org/2005/resources/Codelist/gmxCodelists.xml'
 STATUS_THESAURUS = 'HubCat status'
 PROPERTY_THESAURUS = 'HubCat observed properties'
+MEASUREMENT_THESAURUS = 'HubCat observed properties with units'
+#: thesaurus titles of the vocabularies canonical properties come from (URI prefix, title)
+VOCABULARY_TITLES = (
+    ('http://vocab.nerc.ac.uk/standard_name/', 'CF Standard Names'),
+    ('http://vocab.nerc.ac.uk/collection/P07/', 'NERC P07 (CF Standard Names)'),
+    ('http://vocab.nerc.ac.uk/collection/P01/', 'NERC P01 (BODC Parameter Usage Vocabulary)'),
+    ('http://qudt.org/vocab/quantitykind/', 'QUDT Quantity Kinds'),
+    ('http://loinc.org/', 'LOINC'),
+    ('http://codes.wmo.int/', 'WMO codes registry'),
+)
 SCOPE = {SERVICE: 'service', DATASTREAM: 'dataset', OFFERING: 'dataset'}
 
 
@@ -57,7 +68,7 @@ def _date(value: str) -> str:
     return (value or '1970-01-01T00:00:00Z').replace('Z', '')
 
 
-def _keywords(parent, words, thesaurus: str = '') -> None:
+def _keywords(parent, words, thesaurus: str = '', thesaurus_uri: str = '') -> None:
     words = [w for w in words if w]
     if not words:
         return
@@ -71,6 +82,23 @@ def _keywords(parent, words, thesaurus: str = '') -> None:
         cdate = _sub(cit, 'gmd:date/gmd:CI_Date')
         _sub(cdate, 'gmd:date/gco:Date', '2024-01-01')
         _code(cdate, 'gmd:dateType/gmd:CI_DateTypeCode', 'CI_DateTypeCode', 'publication')
+        if thesaurus_uri:
+            _string(cit, 'gmd:identifier/gmd:MD_Identifier/gmd:code', thesaurus_uri)
+
+
+def _vocabulary_keywords(parent, rec) -> None:
+    """Canonical observed properties as keywords of their vocabulary's thesaurus (CF
+    standard names, QUDT, ...), and 'Air temperature, °F' in HubCat's own."""
+    by_vocabulary: dict[str, list[str]] = {}
+    for item in rec.mediation:
+        if item.label and item.uri:
+            by_vocabulary.setdefault(vocabulary_of(item.uri), []).append(item.label)
+    for vocabulary, labels in by_vocabulary.items():
+        title = next((name for prefix, name in VOCABULARY_TITLES if vocabulary.startswith(prefix)),
+                     vocabulary)
+        _keywords(parent, list(dict.fromkeys(labels)), title, vocabulary)
+    if any(m.label and m.unit_label for m in rec.mediation):
+        _keywords(parent, rec.property_displays(), MEASUREMENT_THESAURUS, MEASUREMENT_SCHEME)
 
 
 def _contact(parent, path: str, organisation: str) -> None:
@@ -133,6 +161,9 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
                 _string(res, 'gmd:name', link.name)
             if link.description:
                 _string(res, 'gmd:description', link.description)
+            if link.is_data:
+                _code(res, 'gmd:function/gmd:CI_OnLineFunctionCode', 'CI_OnLineFunctionCode',
+                      'download')
     return node
 
 
@@ -152,7 +183,8 @@ def _identification(node, rec, view: RowView, brief: bool):
               'onGoing' if view.status == 'online' else 'obsolete')
         _contact(ident, 'gmd:pointOfContact', rec.organization or rec.service_url or 'unknown')
         _keywords(ident, rec.keywords)
-        _keywords(ident, rec.observed_property_labels or rec.observed_properties, PROPERTY_THESAURUS)
+        _keywords(ident, rec.property_labels(), PROPERTY_THESAURUS)
+        _vocabulary_keywords(ident, rec)
         _keywords(ident, [view.status_text], STATUS_THESAURUS)
     if is_service:
         _sub(ident, 'srv:serviceType/gco:LocalName',
