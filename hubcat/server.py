@@ -48,6 +48,8 @@ def make_server(config: Config, host: str, port: int, app=None):
     from waitress.server import create_server
 
     from hubcat.app import create_app
+    if port:
+        check_port(host, port)   # before the app (and its database) is set up
     app = app or create_app(config)
     try:
         return create_server(app, host=host, port=port, threads=8, ident='HubCat')
