@@ -55,6 +55,8 @@ class SensorThingsHarvester(BaseHarvester):
 
     Options: ``page_size`` (first ``$top`` tried, default 100), ``max_pages`` (cap on
     requests through the pager, default 10000), ``title`` (service title),
+    ``source_name`` (set by :func:`hubcat.harvest.run_harvest`: the generated service
+    title names the source),
     ``workers`` (more than 1: requests at once, bounded by the client's ``max_workers``;
     default 1, since the measured test server, one process, got slower in parallel;
     raise it for servers that serve in parallel), ``select_ids`` (ask
@@ -88,7 +90,8 @@ class SensorThingsHarvester(BaseHarvester):
         walk.fill_related('ObservedProperties', things, props)
         walk.fill_related('Sensors', things, sensors)
         records = build_records(root, root_json, things, props, sensors,
-                                title=self.options.get('title'))
+                                title=self.options.get('title'),
+                                source_name=self.options.get('source_name'))
         LOGGER.info('%s: %d records in %d requests', root, len(records),
                     self.client.requests - started)
         return HarvestResult(records=records, requests=self.client.requests - started,
@@ -395,9 +398,9 @@ class _Walk:
 
 
 def build_records(root: str, root_json: dict, things: list[dict], props: dict, sensors: dict,
-                  title: Optional[str] = None) -> list:
+                  title: Optional[str] = None, source_name: Optional[str] = None) -> list:
     """All records of a walked service: the service first, then each Thing and its streams,
-    in a stable order (by ``@iot.id``)."""
+    in a stable order (by ``@iot.id``); ``source_name`` names the service in its title."""
     members = []
     for thing in sorted(things, key=lambda t: str(iot_id(t))):
         members.append(thing_record(root, thing))
@@ -411,4 +414,5 @@ def build_records(root: str, root_json: dict, things: list[dict], props: dict, s
                 else:
                     members.append(datastream_record(root, stream, thing,
                                                      (props.get(key) or [None])[0], sensor))
-    return [service_record(root, root_json, members, title=title)] + members
+    return [service_record(root, root_json, members, title=title,
+                           source_name=source_name)] + members

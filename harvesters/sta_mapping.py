@@ -22,9 +22,9 @@ import re
 from typing import Iterable, Iterator, Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from hubcat.records import (DATASTREAM, HAS_DATASTREAM, OPERATES_ON, OT_MEASUREMENT,
-                            OT_STA_SERVICE, OT_THING, SERVICE, STA, THING, Association,
-                            CatalogRecord, Link, make_identifier, union_bbox)
+from hubcat.records import (DATASTREAM, HAS_DATASTREAM, OBSERVATIONS, OPERATES_ON,
+                            OT_MEASUREMENT, OT_STA_SERVICE, OT_THING, SERVICE, STA, THING,
+                            Association, CatalogRecord, Link, make_identifier, union_bbox)
 from hubcat.times import normalise_time
 
 LOGGER = logging.getLogger(__name__)
@@ -311,7 +311,7 @@ def datastream_id(root_url: str, datastream_iot_id, multi: bool = False) -> str:
 
 # ---- records ---------------------------------------------------------------------
 def service_record(root_url: str, root_json: dict, members: Iterable[CatalogRecord],
-                   title: Optional[str] = None) -> CatalogRecord:
+                   title: Optional[str] = None, source_name: Optional[str] = None) -> CatalogRecord:
     """The SERVICE record of an STA root.
 
     :param root_url: the service root URL
@@ -319,6 +319,8 @@ def service_record(root_url: str, root_json: dict, members: Iterable[CatalogReco
     :param members: the Thing (and Datastream) records of the service: the service
         operates on each Thing, and its envelope is the union of theirs
     :param title: a title to use instead of the generated one
+    :param source_name: the registered source's name: the generated title is then
+        ``<name> (SensorThings API <version>)`` rather than one naming host and path
     """
     members = list(members)
     root = normalise_root(root_url)
@@ -333,7 +335,8 @@ def service_record(root_url: str, root_json: dict, members: Iterable[CatalogReco
         identifier=service_id(root),
         kind=SERVICE,
         object_type=OT_STA_SERVICE,
-        title=title or f'SensorThings API {version} at {parts.netloc}{parts.path}',
+        title=title or (f'{source_name} (SensorThings API {version})' if source_name else
+                        f'SensorThings API {version} at {parts.netloc}{parts.path}'),
         abstract=(f'OGC SensorThings API {version} service with {len(things)} Things and '
                   f'{sum(1 for m in members if m.kind == DATASTREAM)} Datastreams.'),
         keywords=['SensorThings API', 'STA', f'STA {version}'],
@@ -477,7 +480,8 @@ def _stream_record(root_url: str, stream: dict, thing: dict, props: list[dict], 
         links=[Link(url=self_link(root, stream, entity_set), protocol=PROTOCOL,
                     name=entity_set[:-1]),
                Link(url=navigation_link(root, stream, 'Observations', entity_set),
-                    protocol=PROTOCOL, name='Observations')],
+                    protocol=PROTOCOL, name=OBSERVATIONS,
+                    description=f'the observations of this {entity_set[:-1]} (JSON)')],
         slots=slots,
         organization=organization_of(thing),
     )

@@ -24,8 +24,10 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         from hubcat.db import init_db
         init_db(config.database_url, config.table)
 
-    from hubcat.web import api, context, csw, federation, federation_api, map, records
-    for module in (csw, federation, federation_api, api, records, context, map):
+    from hubcat.web import (api, context, csw, dictionaries_api, federation, federation_api,
+                            map, records)
+    for module in (csw, federation, federation_api, api, dictionaries_api, records, context,
+                   map):
         app.register_blueprint(module.bp)
 
     @app.get('/healthz')

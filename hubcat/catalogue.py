@@ -20,11 +20,12 @@ from typing import Iterable, Optional
 
 from sqlalchemy import bindparam, select
 
-from hubcat import dublincore
+from hubcat import dublincore, multivalue
 from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import (DATASTREAM, HAS_PROCEDURE, OFFERING, PROCEDURE, THING, CatalogRecord,
                             make_identifier)
+from hubcat.search_indexes import clip_title
 from hubcat.times import iso, parse_time, utcnow
 
 LOGGER = logging.getLogger(__name__)
@@ -191,6 +192,11 @@ class Catalogue:
             if updates:
                 conn.execute(t.update().where(t.c.identifier == bindparam('_id')),
                              [dict(row, _id=row['identifier']) for row in updates])
+            by_id = {r.identifier: r for r in records}
+            for written, replace in ((inserts, False), (updates, True)):
+                multivalue.write_values(conn, [
+                    (row['identifier'], multivalue.record_values(by_id[row['identifier']]))
+                    for row in written if row['identifier'] in by_id], replace=replace)
             for chunk in _chunks(touched, 500):
                 conn.execute(t.update().where(t.c.identifier.in_(chunk)).values(hc_last_seen=stamp))
             if complete:
@@ -248,6 +254,9 @@ class Catalogue:
         """Delete every record of a source (an explicit administrator request only)."""
         t = self.table
         with self.engine.begin() as conn:
+            owned = select(t.c.identifier).where(t.c.hc_source_id == source_id)
+            conn.execute(multivalue.values_table().delete().where(
+                multivalue.values_table().c.identifier.in_(owned)))
             return conn.execute(t.delete().where(t.c.hc_source_id == source_id)).rowcount
 
     # ---- reading -----------------------------------------------------------------
@@ -314,7 +323,7 @@ class Catalogue:
             'anytext': dublincore.anytext(record, status, reason),
             'language': 'en',
             'type': record.dc_type,
-            'title': record.title,
+            'title': clip_title(record.title),
             'abstract': record.abstract or None,
             'keywords': ','.join(record.keywords) or None,
             'parentidentifier': record.parent_id,

@@ -77,6 +77,7 @@ DEFAULTS = {
         'retries': '2',
         'max_workers': '4',
         'stale_after': '24h',
+        'lease': '2m',
     },
     'hubcat:scheduler': {
         'reconcile_interval': '30s',
@@ -182,6 +183,12 @@ class Config:
             'max_workers': int(opts.get('max_workers', 4)),
             'stale_after': parse_duration(opts.get('stale_after', '24h')),
         }
+
+    @property
+    def lease_seconds(self) -> int:
+        """``[hubcat:harvest] lease``: a harvest's source lease, renewed every quarter of it;
+        a crashed harvest frees its source this long after its last heartbeat."""
+        return parse_duration(self.get('hubcat:harvest', 'lease', '2m'))
 
     def scheduler_options(self) -> dict:
         """Scheduler settings: reconcile_interval and misfire_grace_time (seconds; the grace

@@ -107,7 +107,14 @@ def run_pycsw(config: Config, environ: dict, body: bytes, url: str) -> tuple[int
     env = dict(environ)
     env['wsgi.input'] = io.BytesIO(body)
     env['CONTENT_LENGTH'] = str(len(body))
-    csw = HubCatCsw(config.pycsw_config(url), env)
+    pycsw_config = config.pycsw_config(url)
+    request = parse_request(environ.get('REQUEST_METHOD', 'GET'),
+                            environ.get('QUERY_STRING', ''), body)
+    if request.version == '2.0.2':
+        # CSW 2.0.2 has no place for a count: pycsw would write 'value (n)', which is not a
+        # value a client can feed back into a filter (CSW 3.0 has a count attribute)
+        pycsw_config.set('server', 'domaincounts', 'false')
+    csw = HubCatCsw(pycsw_config, env)
     status_text, content = csw.dispatch_wsgi()
     content_type = getattr(csw, 'contenttype', 'application/xml; charset=UTF-8')
     error = filters.last_error()

@@ -10,10 +10,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from harvesters import HarvestError, SourceUnreachable, get_harvester_class
 from hubcat.catalogue import Catalogue, SyncCounts
 from hubcat.config import Config
-from hubcat.locks import SourceBusy, source_lock
+from hubcat.locks import LeaseLost, SourceBusy, source_lock
 from hubcat.runs import FAILED, PARTIAL, SUCCESS, RunLog
 from hubcat.sources import Source, SourceRegistry
 from hubcat.urls import redact_text, split_credentials
@@ -56,28 +58,50 @@ class RunReport:
 
 
 def run_harvest(config: Config, source_key, trigger: str = 'manual',
-                progress=None) -> RunReport:
+                progress=None, force: bool = False) -> RunReport:
     """Harvest one source now and store the result.
+
+    The source's lease is held (and renewed by a heartbeat) for the whole run.
+    Whatever goes wrong after the run started (the source, a harvester bug, the
+    database while storing, the lease taken over) ends the run ``failed`` with
+    the error; it never stays ``running``.
 
     :param source_key: the source's id or name
     :param trigger: manual | scheduled | csw-t | api (recorded in the run history)
     :param progress: optional callback ``progress(done, total, message)``
+    :param force: take over the source's lease even when its holder looks alive
     :raises SourceNotFound: when no such source exists
     :raises SourceBusy: when the source is being harvested elsewhere right now
     """
     source = SourceRegistry(config.database_url).get(source_key)
-    with source_lock(config.database_url, source.id):
-        return _run_locked(config, source, trigger, progress)
+    with source_lock(config.database_url, source.id, config.lease_seconds, force=force) as lease:
+        runs = RunLog(config.database_url)
+        for run_id in runs.mark_interrupted(source.id):
+            LOGGER.warning('run %s of %s was interrupted (its process is gone)', run_id,
+                           source.name)
+        run_id = runs.start(source.id, source.name, trigger, owner=lease.owner)
+        started = time.monotonic()
+        harvester = None
+        try:
+            harvester = _harvester(config, source, progress)
+            return _run_locked(config, source, runs, run_id, harvester, lease, started)
+        except Exception as err:  # noqa: BLE001 - the run must end failed, never stay running
+            LOGGER.exception('harvest of %s failed', source.name)
+            return _finish(runs, run_id, source, FAILED, SyncCounts(), harvester, started,
+                           [f'{_stage(err)}: {type(err).__name__}: {_first_line(err)}'])
 
 
-def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunReport:
-    runs = RunLog(config.database_url)
-    run_id = runs.start(source.id, source.name, trigger)
-    started = time.monotonic()
+def _harvester(config: Config, source: Source, progress):
+    """The harvester of a source, with the configured options under the source's own."""
     options = dict(config.harvest_options())
     options.update(source.options)
+    options.setdefault('source_name', source.name)     # generated service titles use it
     url, client = harvest_client(config, source.url, options)
-    harvester = get_harvester_class(source.type)(url, options, client=client, progress=progress)
+    return get_harvester_class(source.type)(url, options, client=client, progress=progress)
+
+
+def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harvester,
+                lease, started: float) -> RunReport:
     catalogue = Catalogue(config.database_url, config.table)
     registry = SourceRegistry(config.database_url)
     now = datetime.now(timezone.utc)
@@ -87,6 +111,7 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
         unreachable = isinstance(err, SourceUnreachable)
         counts = SyncCounts()
         if unreachable:
+            lease.check()
             counts.went_offline = catalogue.mark_unreachable(source.id)
         registry.record_outcome(source.id, reachable=not unreachable, success=False, when=now)
         return _finish(runs, run_id, source, FAILED, counts, harvester, started, [str(err)])
@@ -97,7 +122,8 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
                        [f'internal error: {type(err).__name__}: {err}'])
     finally:
         harvester.client.close()
-    stale_after = source.stale_after or int(options['stale_after'])
+    lease.check()
+    stale_after = source.stale_after or int(harvester.options['stale_after'])
     counts = catalogue.sync(source.id, result.records, stale_after=stale_after,
                             complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
@@ -106,6 +132,20 @@ def _run_locked(config: Config, source: Source, trigger: str, progress) -> RunRe
                      result.notices)
     report.inserted = counts.inserted
     return report
+
+
+def _stage(err: Exception) -> str:
+    """How a run-ending error is named in the run history."""
+    if isinstance(err, LeaseLost):
+        return 'lease lost'
+    if isinstance(err, SQLAlchemyError):
+        return 'database error while storing'
+    return 'internal error'
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else ''
 
 
 def harvest_client(config: Config, source_url: str, options: dict):
@@ -126,7 +166,8 @@ def _finish(runs: RunLog, run_id: int, source: Source, outcome: str, counts: Syn
             harvester, started: float, errors: list[str], notices: tuple = ()) -> RunReport:
     duration = time.monotonic() - started
     report = RunReport(run_id=run_id, source=source.name, outcome=outcome,
-                       counts=counts.as_dict(), requests=harvester.client.requests,
+                       counts=counts.as_dict(),
+                       requests=harvester.client.requests if harvester is not None else 0,
                        duration=duration, errors=[redact_text(e) for e in errors],
                        notices=[redact_text(n) for n in notices])
     runs.finish(run_id, outcome, report.counts, report.requests, report.errors, duration,

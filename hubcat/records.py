@@ -35,6 +35,11 @@ OPERATES_ON = 'urn:ogc:def:ebRIM-AssociationType:OGC:OperatesOn'
 HAS_DATASTREAM = 'urn:ogc:def:ST-AssociationType:OGC:HasDataStream'
 HAS_PROCEDURE = 'urn:ogc:def:ebRIM-AssociationType:OGC:HasProcedure'
 
+# Names of the links that answer with observations (distribution links)
+GET_OBSERVATION = 'GetObservation'      # a ready SOS GetObservation request of an offering
+OBSERVATIONS = 'Observations'           # an STA Datastream's Observations
+DATA_LINK_NAMES = (GET_OBSERVATION, OBSERVATIONS)
+
 # Service types (the ``hc_service_type`` column and hubcat:ServiceType queryable).
 STA = 'STA'
 SOS = 'SOS'
@@ -56,6 +61,12 @@ class Link:
     protocol: str = 'WWW:LINK'
     name: str = ''
     description: str = ''
+
+    @property
+    def is_data(self) -> bool:
+        """True for a link that answers with observations (a distribution link: an SOS
+        GetObservation request, an STA Datastream's Observations)."""
+        return self.name in DATA_LINK_NAMES
 
 
 @dataclass

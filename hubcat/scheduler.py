@@ -5,12 +5,15 @@
   (``every:<seconds>`` / ``cron:<expr>`` as :func:`hubcat.sources.normalise_schedule`
   stores them; cron expressions are evaluated in UTC).
 * Jobs live in ``hubcat_jobs`` (an APScheduler SQLAlchemy job store on HubCat's
-  engine), so schedules survive restarts.  Job defaults: ``coalesce`` (a missed
+  engine), so schedules survive restarts.  Rows are JSON documents, never pickles
+  (:mod:`hubcat.job_store`): a row can only ever start a harvest of a source.  Job defaults: ``coalesce`` (a missed
   run runs once, not once per missed tick), ``max_instances=1`` and a
   ``misfire_grace_time``.
 * The jobs follow the sources table: :meth:`HubCatScheduler.sync` adds, changes
   and removes jobs; it runs at start, every ``reconcile_interval`` and at once
   when the API of the same process changes a source (:func:`sources_changed`).
+  At start and every ``reconcile_interval`` the scheduler also marks runs whose
+  process died ``failed`` (``interrupted``, :meth:`hubcat.runs.RunLog.mark_interrupted`).
 * Several scheduler processes may share one database: each may fire a job, the
   lease lock of :mod:`hubcat.locks` lets only one harvest of a source run.
 """
@@ -32,11 +35,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hubcat.config import Config
 from hubcat.db import get_engine
+from hubcat.job_store import JOB_PREFIX, JsonJobState
 from hubcat.jobs import JOB_FUNCTION, bind_config
 
 LOGGER = logging.getLogger(__name__)
 JOBS_TABLE = 'hubcat_jobs'
-JOB_PREFIX = 'harvest:'
 RECONCILE_JOB = 'hubcat:reconcile'
 #: loggers whose INFO lines (one per harvest run) a scheduler process must show
 RUN_LOGGERS = ('hubcat.harvest', 'hubcat.jobs', 'hubcat.scheduler')
@@ -63,8 +66,8 @@ def make_trigger(schedule: str):
     raise ValueError(f'not a stored schedule: {schedule!r}')
 
 
-class SharedSQLAlchemyJobStore(SQLAlchemyJobStore):
-    """The SQLAlchemy job store, tolerant of other scheduler processes on the same table.
+class SharedSQLAlchemyJobStore(JsonJobState, SQLAlchemyJobStore):
+    """The SQLAlchemy job store with JSON rows, tolerant of other scheduler processes on the same table.
 
     Another process may create the table at the same moment, or remove a job
     (its source was deleted) between this process loading and updating it.
@@ -114,8 +117,8 @@ class HubCatScheduler:
         configure_run_logging()
         bind_config(self.config)
         self.scheduler.start(paused=True)
-        self.sync()
-        self.scheduler.add_job(self.sync, 'interval', seconds=self.reconcile_interval,
+        self.reconcile()
+        self.scheduler.add_job(self.reconcile, 'interval', seconds=self.reconcile_interval,
                                id=RECONCILE_JOB, jobstore='internal', executor='internal',
                                replace_existing=True)
         self.scheduler.resume()
@@ -145,6 +148,17 @@ class HubCatScheduler:
         return {int(job.id[len(JOB_PREFIX):]): job
                 for job in self.scheduler.get_jobs(jobstore='default')
                 if job.id.startswith(JOB_PREFIX)}
+
+    def reconcile(self) -> None:
+        """The periodic housekeeping: :meth:`sync` the jobs, then mark runs whose process
+        died ``failed`` (interrupted)."""
+        self.sync()
+        from hubcat.runs import RunLog
+        try:
+            for run_id in RunLog(self.config.database_url).mark_interrupted():
+                LOGGER.warning('run %s was interrupted (its process is gone)', run_id)
+        except SQLAlchemyError as err:
+            LOGGER.warning('cannot check running harvests: %s', str(err).splitlines()[0])
 
     def sync(self) -> dict:
         """Add, change and remove harvest jobs so that they match the sources' schedules.

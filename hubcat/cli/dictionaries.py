@@ -19,14 +19,15 @@ def register(cli: click.Group) -> None:
     @click.option('--source', help='only for this source (name or id); default: every source')
     @click.option('--format', 'fmt', type=click.Choice(['yaml', 'csv', 'sssom']),
                   help='file format (default: from the extension: .yaml, .csv, .sssom.tsv)')
+    @click.option('--name', help='dictionary name (default: the file\'s name key, else its file name)')
     @click.pass_context
-    def dictionary_load(ctx, path, source, fmt):
+    def dictionary_load(ctx, path, source, fmt, name):
         """Load FILE (YAML, CSV or SSSOM); one of the same name is replaced. Existing
         records are re-mapped at once."""
         from hubcat.dictionaries import service
         config = load_config(ctx)
         try:
-            report = service.load_file(config, path, source, fmt)
+            report = service.load_file(config, path, source, fmt, name)
         except DictionaryError as err:
             raise click.ClickException(str(err)) from None
         info = report.dictionary

@@ -120,10 +120,13 @@ def register(cli: click.Group) -> None:
     @click.argument('source_keys', nargs=-1, metavar='[SOURCE]...')
     @click.option('--all', 'all_', is_flag=True, help='harvest every registered source')
     @click.option('--no-progress', is_flag=True, help='no progress bar')
+    @click.option('--force', is_flag=True,
+                  help='take over the source lease even when its holder looks alive '
+                       '(a harvest on another machine that died)')
     @click.option('-v', '--verbose', is_flag=True,
                   help='list every error and notice of each run under its summary')
     @click.pass_context
-    def harvest(ctx, source_keys, all_, no_progress, verbose):
+    def harvest(ctx, source_keys, all_, no_progress, force, verbose):
         """Harvest sources now (by id or name) and print a summary line for each.
 
         Errors are what could not be read (the run is partial); notices are fallbacks
@@ -144,7 +147,8 @@ def register(cli: click.Group) -> None:
                 raise click.ClickException(str(err)) from None
             bar, update = (None, None) if no_progress else progress_bar(src.name)
             try:
-                report = run_harvest(config, src.id, trigger='manual', progress=update)
+                report = run_harvest(config, src.id, trigger='manual', progress=update,
+                                     force=force)
             except SourceBusy as err:
                 click.echo(f'{src.name}: skipped ({err})', err=True)
                 failed += 1
@@ -162,9 +166,11 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.argument('source_key', required=False, metavar='[SOURCE]')
     @click.option('--limit', default=20, show_default=True)
+    @click.option('--running', is_flag=True,
+                  help='only the running runs, with their process and lease end')
     @click.option('-v', '--verbose', is_flag=True, help='list every error and notice of each run')
     @click.pass_context
-    def runs(ctx, source_key, limit, verbose):
+    def runs(ctx, source_key, limit, running, verbose):
         """Show the harvest run history, newest first (``err``/``note``: errors and notices)."""
         from hubcat.runs import RunLog
         from hubcat.sources import SourceRegistry
@@ -175,7 +181,18 @@ def register(cli: click.Group) -> None:
                 source_id = SourceRegistry(config.database_url).get(source_key).id
             except SourceError as err:
                 raise click.ClickException(str(err)) from None
-        rows = RunLog(config.database_url).list(source_id, limit)
+        rows = RunLog(config.database_url).list(source_id, limit, running=running)
+        if running:
+            if not rows:
+                click.echo('no running harvests')
+                return
+            click.echo(f'{"run":>4} {"source":<20} {"trigger":<9} {"started":<20} '
+                       f'{"lease until":<20} process')
+            for r in rows:
+                click.echo(f'{r["id"]:>4} {(r["source_name"] or "-")[:20]:<20} {r["trigger"]:<9} '
+                           f'{r["started"] or "-":<20} {r["lease_until"] or "lost":<20} '
+                           f'{r["owner"] or "-"}')
+            return
         click.echo(f'{"run":>4} {"source":<20} {"trigger":<9} {"started":<20} {"outcome":<8} '
                    f'{"add":>5} {"upd":>5} {"same":>5} {"off":>5} {"on":>4} {"req":>5} {"secs":>6} '
                    f'{"err":>4} {"note":>4}  error')

@@ -46,10 +46,14 @@ def load(config: Config, dictionary: Dictionary) -> ChangeReport:
 
 
 def load_file(config: Config, path: str, source: Optional[str] = None,
-              fmt: Optional[str] = None) -> ChangeReport:
-    """Read a dictionary file (scoped to ``source`` when given) and :func:`load` it."""
+              fmt: Optional[str] = None, name: Optional[str] = None) -> ChangeReport:
+    """Read a dictionary file (scoped to ``source``, renamed ``name`` when given) and
+    :func:`load` it."""
     scope = check_source(config, source)
-    return load(config, DictionaryStore(config.database_url).read(path, scope, fmt))
+    dictionary = DictionaryStore(config.database_url).read(path, scope, fmt)
+    if name:
+        dictionary.name = name
+    return load(config, dictionary)
 
 
 def remove(config: Config, name: str) -> ChangeReport:

@@ -22,6 +22,7 @@ from hubcat.times import iso
 
 DEFAULT_PATH = Path(__file__).with_name('default.yaml')
 BUILTIN_NAME = 'hubcat-default'
+RESERVED_NAMES = (BUILTIN_NAME, 'unmapped')
 _LOCK = threading.Lock()
 _BUILTIN: Optional[Dictionary] = None
 
@@ -93,9 +94,9 @@ class DictionaryStore:
     def save(self, dictionary: Dictionary, conn=None) -> dict:
         """Store a dictionary; one of the same name is replaced (and the new one counts as
         the latest load).  ``conn``: an open transaction to write in."""
-        if dictionary.name == BUILTIN_NAME:
-            raise DictionaryError(f'{BUILTIN_NAME!r} is the built-in dictionary\'s name; '
-                                  'give yours another name')
+        if dictionary.name in RESERVED_NAMES:
+            raise DictionaryError(f'{dictionary.name!r} is reserved (the built-in dictionary, '
+                                  'or a path of /api/dictionaries); give yours another name')
         if not dictionary.entries:
             raise DictionaryError(f'dictionary {dictionary.name!r} has no entries')
         now = datetime.now(timezone.utc)

@@ -35,7 +35,42 @@ _STATUS_COUNTS = {
     'offline_by_reason': _REASONS,
 }
 
+_DICTIONARY_SUMMARY = {
+    'name': {'type': 'string'},
+    'source': {'type': 'string', 'nullable': True, 'description': 'null: every source'},
+    'format': {'type': 'string', 'enum': ['yaml', 'csv', 'sssom', 'builtin']},
+    'description': {'type': 'string'},
+    'entries': {'type': 'integer'},
+    'properties': {'type': 'integer', 'description': 'distinct canonical properties'},
+    'loaded': {'type': 'string', 'format': 'date-time', 'nullable': True},
+    'builtin': {'type': 'boolean'},
+}
+
 SCHEMAS = {
+    'DictionarySummary': {'type': 'object', 'properties': _DICTIONARY_SUMMARY},
+    'Dictionary': {'type': 'object', 'properties': dict(
+        _DICTIONARY_SUMMARY,
+        entries={'type': 'array', 'items': {'type': 'object', 'properties': {
+            'match': {'type': 'string', 'enum': ['name', 'uri', 'pattern']},
+            'raw': {'type': 'string'}, 'property': {'type': 'string'},
+            'uri': {'type': 'string'}, 'unit': {'type': 'string'},
+            'source': {'type': 'string', 'nullable': True},
+            'things': {'type': 'string', 'nullable': True},
+            'source_unit': {'type': 'string', 'nullable': True}}}},
+        properties={'type': 'array', 'items': {'type': 'object'}},
+        units={'type': 'object', 'additionalProperties': {'type': 'string'},
+               'description': 'unit spelling -> UCUM code'})},
+    'DictionaryInput': {'type': 'object', 'required': ['content'], 'properties': {
+        'content': {'type': 'string', 'description': 'the dictionary file as text'},
+        'format': {'type': 'string', 'enum': ['yaml', 'csv', 'sssom'], 'default': 'yaml'},
+        'name': {'type': 'string', 'description': 'overrides the name the file gives'},
+        'source': {'type': 'string', 'description': 'only for this source (name or id)'}}},
+    'Unmapped': {'type': 'object', 'properties': {
+        'raw': {'type': 'string'}, 'unit': {'type': 'string'},
+        'problem': {'type': 'string', 'description': "'no dictionary entry', 'unit not read "
+                    "as UCUM', or why the unit contradicts the property"},
+        'property': {'type': 'string', 'description': 'the canonical property, if mapped'},
+        'records': {'type': 'integer'}}},
     'Error': {
         'type': 'object', 'required': ['error', 'status'],
         'properties': {'error': {'type': 'string'}, 'status': {'type': 'integer'}},
@@ -120,6 +155,10 @@ SCHEMAS = {
                        'description': 'what could not be read (the run is partial)'},
             'notices': {'type': 'array', 'items': {'type': 'string'},
                         'description': 'fallbacks taken while reading everything'},
+            'owner': {'type': 'string', 'nullable': True,
+                      'description': 'the process (host:pid:id) that runs or ran it'},
+            'lease_until': dict(_NULLABLE_TIME, description='while running: when its lease '
+                                'ends unless its process renews it'),
         }, **{c: {'type': 'integer'} for c in _COUNTS}),
     },
     'SourceStatus': {
@@ -180,6 +219,13 @@ _WRITE_ERRORS = {
     '401': _error('no or wrong administrator token'),
     '403': _error('writes are disabled: no administrator token is configured'),
 }
+
+_DICTIONARY_NAME = {'name': 'name', 'in': 'path', 'required': True, 'schema': {'type': 'string'},
+                    'description': 'dictionary name'}
+_DICTIONARY_CHANGE = {'type': 'object', 'properties': {
+    'dictionary': _ref('DictionarySummary'),
+    'records_changed': {'type': 'integer',
+                        'description': 'records whose canonical properties changed'}}}
 
 PATHS = {
     '/': {'get': {
@@ -303,6 +349,51 @@ PATHS = {
         'responses': {'200': {'description': 'the context document', 'content': {
             'application/geo+json': {'schema': {'type': 'object'}}}},
             '400': _error('a bad parameter')}}},
+    '/dictionaries': {
+        'get': {'summary': 'Parameter dictionaries, lowest precedence first (the built-in '
+                           'one first)', 'operationId': 'listDictionaries',
+                'responses': {'200': _json({'type': 'object', 'properties': {
+                    'dictionaries': {'type': 'array', 'items': _ref('DictionarySummary')}}},
+                    'the dictionaries')}},
+        'post': {'summary': 'Load a dictionary (YAML, CSV or SSSOM); one of the same name is '
+                            'replaced; existing records are re-mapped at once',
+                 'operationId': 'loadDictionary', 'security': _SECURED,
+                 'parameters': [
+                     {'name': n, 'in': 'query', 'required': False, 'schema': {'type': 'string'},
+                      'description': d} for n, d in (
+                         ('name', 'dictionary name (raw file bodies)'),
+                         ('source', 'only for this source, by name or id (raw file bodies)'),
+                         ('format', 'yaml, csv or sssom (default: from Content-Type)'))],
+                 'requestBody': {'required': True, 'content': {
+                     'application/json': {'schema': _ref('DictionaryInput')},
+                     'application/yaml': {'schema': {'type': 'string'}},
+                     'text/csv': {'schema': {'type': 'string'}},
+                     'text/tab-separated-values': {'schema': {'type': 'string'}}}},
+                 'responses': dict({'201': _json(_DICTIONARY_CHANGE, 'loaded (Location header)'),
+                                    '400': _error('the dictionary cannot be read, or no such source'),
+                                    '413': _error('too large')}, **_WRITE_ERRORS)},
+    },
+    '/dictionaries/unmapped': {'get': {
+        'summary': 'Raw observed properties and units no entry maps, and unit conflicts, '
+                   'with how many records carry each', 'operationId': 'unmappedProperties',
+        'parameters': [{'name': 'source', 'in': 'query', 'required': False,
+                        'schema': {'type': 'string'}, 'description': 'source id or name'}],
+        'responses': {'200': _json({'type': 'object', 'properties': {
+            'unmapped': {'type': 'array', 'items': _ref('Unmapped')}}}, 'the to-do list'),
+            '404': _error('no such source')}}},
+    '/dictionaries/{name}': {
+        'parameters': [_DICTIONARY_NAME],
+        'get': {'summary': 'One dictionary with its entries', 'operationId': 'getDictionary',
+                'responses': {'200': _json(_ref('Dictionary'), 'the dictionary'),
+                              '404': _error('no such dictionary')}},
+        'delete': {'summary': 'Remove a dictionary; records it mapped get raw values back',
+                   'operationId': 'removeDictionary', 'security': _SECURED,
+                   'responses': dict({'200': _json({'type': 'object', 'properties': {
+                       'removed': _ref('DictionarySummary'),
+                       'records_changed': {'type': 'integer'}}}, 'removed'),
+                       '400': _error('the built-in dictionary cannot be removed'),
+                       '404': _error('no such dictionary')}, **_WRITE_ERRORS)},
+    },
     '/status': {'get': {
         'summary': 'Records online and offline, in total and per source and reason',
         'operationId': 'status',
