@@ -25,7 +25,8 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         init_db(config.database_url, config.table)
 
     from hubcat.web import (api, context, csw, dictionaries_api, federation, federation_api,
-                            map, records)
+                            limits, map, records)
+    limits.install(app, config)
     for module in (csw, federation, federation_api, api, dictionaries_api, records, context,
                    map):
         app.register_blueprint(module.bp)
