@@ -7,19 +7,16 @@ CDN, so the page works on an offline network.  Base map tiles come from
 """
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 from lxml import etree
 
 from hubcat.csw import run_pycsw
+from hubcat.csw_request import parse_request
 
 bp = Blueprint('map', __name__, template_folder='templates', static_folder='static',
                static_url_path='/map/static')
 DEFAULT_TILES = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png'
 CSW = 'http://www.opengis.net/cat/csw/2.0.2'
-#: pycsw's domaincounts suffix (' (12)'), which HubCat's GetDomain may still add
-_COUNT = re.compile(r' \(\d+\)$')
 
 
 def _vendor_dirs() -> dict:
@@ -52,9 +49,9 @@ def vocabulary():
     """The observed properties in use (``GetDomain`` of ``hubcat:ObservedProperty``)."""
     from flask import request
     config = current_app.config['HUBCAT']
-    env = dict(request.environ, REQUEST_METHOD='GET', QUERY_STRING=(
-        'service=CSW&version=2.0.2&request=GetDomain&propertyname=hubcat:ObservedProperty'))
-    _status, _type, content = run_pycsw(config, env, b'', request.host_url + 'csw')
-    values = {_COUNT.sub('', v.text) for v in etree.fromstring(content).iter(f'{{{CSW}}}Value')
-              if v.text}
+    domain = parse_request('GET', 'service=CSW&version=2.0.2&request=GetDomain'
+                                  '&propertyname=hubcat:ObservedProperty', b'')
+    env = dict(request.environ, REQUEST_METHOD='GET')
+    _status, _type, content = run_pycsw(config, env, domain, request.host_url + 'csw')
+    values = {v.text for v in etree.fromstring(content).iter(f'{{{CSW}}}Value') if v.text}
     return jsonify(observedProperties=sorted(values, key=str.lower))
