@@ -43,16 +43,21 @@ def check_port(host: str, port: int) -> None:
 def make_server(config: Config, host: str, port: int, app=None):
     """A waitress server for the HubCat app (``server.run()`` serves, :func:`stop_server` stops).
 
+    Waitress refuses a body larger than ``[hubcat] max_request_bytes`` with 413 before
+    reading it (waitress refuses at its limit, hence the + 1).
+
     :raises PortUnavailable: when the port is in use (the message names it and ``--port``)
     """
     from waitress.server import create_server
 
     from hubcat.app import create_app
+    from hubcat.web.limits import max_request_bytes
     if port:
         check_port(host, port)   # before the app (and its database) is set up
     app = app or create_app(config)
     try:
-        return create_server(app, host=host, port=port, threads=8, ident='HubCat')
+        return create_server(app, host=host, port=port, threads=8, ident='HubCat',
+                             max_request_body_size=max_request_bytes(config) + 1)
     except OSError as err:
         raise _unavailable(host, port, err) from None
 
