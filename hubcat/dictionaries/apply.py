@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 
 from hubcat.dictionaries.matching import Matcher
 from hubcat.dictionaries.store import DictionaryStore
-from hubcat.dictionaries.units import compatible, dimension_of, parse_unit
+from hubcat.dictionaries.units import compatible, dimension_of
 from hubcat.records import PROCEDURE, THING, CatalogRecord, PropertyMediation
 
 LOGGER = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def mediate(record: CatalogRecord, matcher: Matcher, source_keys: Iterable[str] 
         texts = list(unit_texts)
         if found and found.entry.source_unit:
             texts.insert(0, found.entry.source_unit)
-        unit = parse_unit(texts, matcher.units)
+        unit = matcher.unit(texts)
         item = PropertyMediation(raw_name=name, raw_uri=uri,
                                  raw_unit=next((t for t in unit_texts if t), ''),
                                  unit_code=unit.code if unit else '',

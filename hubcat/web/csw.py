@@ -13,7 +13,7 @@ from hubcat.csw import run_pycsw
 from hubcat.csw_associations import associations_hook, associations_scope
 from hubcat.csw_capabilities import capabilities_sections_hook
 from hubcat.csw_checks import check_request
-from hubcat.csw_paging import fix_hits
+from hubcat.csw_paging import fix_capabilities, fix_hits
 from hubcat.csw_harvest import harvest_hook
 from hubcat.csw_output_format import output_format_hook
 from hubcat.csw_request import CswRequestError, parse_request, requested_version
@@ -43,7 +43,7 @@ def csw():
         return _response(err.soap, *err.answer(requested_version(request.query_string, body)))
     try:
         check_request(config, csw_request, request.headers)
-        answer = fix_hits(csw_request, _answer(config, csw_request))
+        answer = fix_capabilities(config, fix_hits(csw_request, _answer(config, csw_request)))
     except CswRequestError as err:
         answer = err.answer(csw_request.version)
     return _response(csw_request.soap, *answer)
