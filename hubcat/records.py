@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Optional
 
 # Kinds of registry object (the ``hc_kind`` column).
@@ -174,17 +174,24 @@ class CatalogRecord:
         """Label and unit per property: 'Air temperature, °F'."""
         return _unique(m.display for m in self.mediation)
 
+    def units(self) -> list[str]:
+        """The units as the source gives them, one value each: the slot
+        ``unitOfMeasurement`` (every unit of a MultiDatastream or of a SensorML
+        description), else ``unit`` (which joins several for display)."""
+        listed = [u for u in self.slots.get('unitOfMeasurement') or [] if u]
+        if listed:
+            return _unique(listed)
+        return [u.strip() for u in self.unit.split(',') if u.strip()] if self.unit else []
+
     def unit_codes(self) -> list[str]:
         """Units as UCUM codes (the raw unit where it is not UCUM)."""
-        if not self.mediation:
-            return [self.unit] if self.unit else []
-        return _unique(m.unit_code or m.raw_unit for m in self.mediation)
+        codes = _unique(m.unit_code or m.raw_unit for m in self.mediation)
+        return codes or self.units()
 
     def unit_values(self) -> list[str]:
         """What ``hubcat:Unit`` matches: the UCUM codes, then the units as the source
         writes them (``Cel``, ``degC``)."""
-        raw = [m.raw_unit for m in self.mediation] or \
-            ([u.strip() for u in self.unit.split(',')] if self.unit else [])
+        raw = [m.raw_unit for m in self.mediation if m.raw_unit] or self.units()
         return _unique([*self.unit_codes(), *raw])
 
     def unit_conflicts(self) -> list[str]:
@@ -197,10 +204,17 @@ class CatalogRecord:
                        for w in (m.label, *m.synonyms, m.uri, m.display, m.unit_code))
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict of the record."""
-        data = asdict(self)
-        if self.bbox is not None:
-            data['bbox'] = list(self.bbox)
+        """A JSON-ready dict of the record (what ``dataclasses.asdict`` gives, built
+        directly: asdict's deep recursion dominated harvests and re-applications)."""
+        data = {}
+        for name, value in self.__dict__.items():
+            if isinstance(value, list):
+                value = [_plain(v) for v in value]
+            elif isinstance(value, dict):
+                value = {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[name] = value
         return data
 
     def to_json(self) -> str:
@@ -210,7 +224,7 @@ class CatalogRecord:
 
     def content_hash(self) -> str:
         """A hash of the record's content: equal hashes mean nothing changed."""
-        return hashlib.sha1(self.to_json().encode('utf-8')).hexdigest()
+        return json_hash(self.to_json())
 
     @classmethod
     def from_dict(cls, data: dict) -> 'CatalogRecord':
@@ -230,8 +244,20 @@ class CatalogRecord:
         return cls.from_dict(json.loads(text))
 
 
+def _plain(value):
+    """A list item of a record as JSON-ready data (nested dataclasses as dicts)."""
+    if hasattr(value, '__dataclass_fields__'):
+        return {k: list(v) if isinstance(v, list) else v for k, v in value.__dict__.items()}
+    return value
+
+
 def _unique(values) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+def json_hash(text: str) -> str:
+    """The content hash of a record's :meth:`CatalogRecord.to_json` text."""
+    return hashlib.sha1(text.encode('utf-8')).hexdigest()
 
 
 def make_identifier(*parts: str) -> str:
