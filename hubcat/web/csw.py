@@ -16,6 +16,7 @@ from hubcat.csw_harvest import harvest_hook
 from hubcat.csw_output_format import output_format_hook
 from hubcat.csw_request import CswRequestError, parse_request, requested_version
 from hubcat.csw_search import kvp_search_hook
+from hubcat.ows import exception_status
 from hubcat.web.federation import csw_distributed_hook
 
 bp = Blueprint('csw', __name__)
@@ -53,6 +54,7 @@ def _answer(config, csw_request) -> tuple:
 
 def _response(soap_version: str, status: int, content_type: str, content: bytes,
               headers=None) -> Response:
+    status = exception_status(status, content)
     if soap_version:
         status, content_type, content, headers = soap.wrap(soap_version, status, content_type,
                                                            content, headers)
