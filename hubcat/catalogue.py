@@ -24,7 +24,7 @@ from hubcat import dublincore, multivalue
 from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import (DATASTREAM, HAS_PROCEDURE, OFFERING, PROCEDURE, THING, CatalogRecord,
-                            make_identifier)
+                            json_hash, make_identifier)
 from hubcat.search_indexes import clip_title
 from hubcat.times import iso, parse_time, utcnow
 
@@ -161,6 +161,7 @@ class Catalogue:
                 is_object = row['hc_kind'] != ASSOCIATION
                 if old is None:
                     row.update(insert_date=stamp, date_modified=stamp, hc_status_changed=stamp)
+                    row['date'] = row['date'] or stamp if is_object else None
                     row['xml'] = self._xml(row, stamp)
                     inserts.append(row)
                     counts.added += is_object
@@ -184,6 +185,7 @@ class Catalogue:
                 counts.unchanged += is_object and not content_changed
                 row['insert_date'] = old.insert_date
                 row['date_modified'] = stamp if content_changed else old.date_modified
+                row['date'] = row['date'] or row['date_modified'] if is_object else None
                 row['hc_status_changed'] = stamp if status_changed else old.hc_status_changed
                 row['xml'] = self._xml(row, row['date_modified'])
                 updates.append(row)
@@ -315,6 +317,7 @@ class Catalogue:
 
     @staticmethod
     def _row(record: CatalogRecord, source_id: int, status: str, reason: str, stamp: str) -> dict:
+        text = record.to_json()
         return {
             'identifier': record.identifier,
             'typename': 'csw:Record',
@@ -330,6 +333,7 @@ class Catalogue:
             'relation': record.parent_id,
             'time_begin': record.time_begin,
             'time_end': record.time_end,
+            'date': dublincore.record_date(record),  # completed by sync (last change)
             'format': 'application/json' if record.service_type == 'STA' else 'application/xml',
             'source': record.service_url or None,
             'organization': record.organization,
@@ -355,8 +359,8 @@ class Catalogue:
             'hc_service_url': record.service_url or None,
             'hc_service_id': record.service_id or None,
             'hc_thing_id': record.thing_id,
-            'hc_hash': record.content_hash(),
-            'hc_record': record.to_json(),
+            'hc_hash': json_hash(text),
+            'hc_record': text,
         }
 
     @staticmethod
