@@ -18,6 +18,7 @@ from hubcat.csw_harvest import harvest_hook
 from hubcat.csw_output_format import output_format_hook
 from hubcat.csw_request import CswRequestError, parse_request, requested_version
 from hubcat.csw_search import kvp_search_hook
+from hubcat.filters.gml_carrier import fes_geometry_hook, geometries_scope
 from hubcat.opensearch import opensearch_description_hook
 from hubcat.ows import exception_status
 from hubcat.web.federation import csw_distributed_hook
@@ -29,8 +30,8 @@ bp = Blueprint('csw', __name__)
 #: kvp_search_hook and associations_hook may rewrite the request instead: pycsw gets the
 #: rewritten KVP / body)
 REQUEST_HOOKS: list = [output_format_hook, opensearch_description_hook, kvp_search_hook,
-                       associations_hook, capabilities_sections_hook, harvest_hook,
-                       csw_distributed_hook]
+                       associations_hook, fes_geometry_hook, capabilities_sections_hook,
+                       harvest_hook, csw_distributed_hook]
 
 
 @bp.route('/csw', methods=['GET', 'POST'])
@@ -55,7 +56,7 @@ def _answer(config, csw_request) -> tuple:
         answer = hook(config, csw_request, request)
         if answer is not None:
             return answer
-    with associations_scope(csw_request):
+    with associations_scope(csw_request), geometries_scope(csw_request):
         return run_pycsw(config, request.environ, csw_request, request.base_url)
 
 
