@@ -161,6 +161,7 @@ class Catalogue:
                 is_object = row['hc_kind'] != ASSOCIATION
                 if old is None:
                     row.update(insert_date=stamp, date_modified=stamp, hc_status_changed=stamp)
+                    row['date'] = row['date'] or stamp if is_object else None
                     row['xml'] = self._xml(row, stamp)
                     inserts.append(row)
                     counts.added += is_object
@@ -184,6 +185,7 @@ class Catalogue:
                 counts.unchanged += is_object and not content_changed
                 row['insert_date'] = old.insert_date
                 row['date_modified'] = stamp if content_changed else old.date_modified
+                row['date'] = row['date'] or row['date_modified'] if is_object else None
                 row['hc_status_changed'] = stamp if status_changed else old.hc_status_changed
                 row['xml'] = self._xml(row, row['date_modified'])
                 updates.append(row)
@@ -331,6 +333,7 @@ class Catalogue:
             'relation': record.parent_id,
             'time_begin': record.time_begin,
             'time_end': record.time_end,
+            'date': dublincore.record_date(record),  # completed by sync (last change)
             'format': 'application/json' if record.service_type == 'STA' else 'application/xml',
             'source': record.service_url or None,
             'organization': record.organization,
