@@ -113,7 +113,8 @@ def _harvester(config: Config, source: Source, progress):
 
 def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harvester,
                 lease, started: float) -> RunReport:
-    catalogue = Catalogue(config.database_url, config.table)
+    catalogue = Catalogue(config.database_url, config.table,
+                          dataset_mapping=config.get('hubcat', 'dataset_mapping') or None)
     registry = SourceRegistry(config.database_url)
     now = datetime.now(timezone.utc)
     try:
