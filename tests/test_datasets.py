@@ -210,3 +210,18 @@ def test_dictionary_label_makes_the_match(demo, tmp_path):
                     '  - {uri: "urn:x-authority:parameter:W", property: {label: Water level}}\n')
     service.load_file(make_config(database), str(path))
     assert 'Dernau river gauge: Water level' in dataset_rows(cat)
+
+
+def test_dataset_online_while_one_service_answers(demo, tmp_path):
+    """An unreachable SOS leaves the dataset online through STA; both unreachable: offline."""
+    database = f'sqlite:///{tmp_path / "unreachable.db"}'
+    init_db(database)
+    cat = Catalogue(database)
+    cat.sync(1, demo['sta'], stale_after=86400, now=NOW)
+    cat.sync(2, demo['sos'], stale_after=86400, now=NOW)
+    cat.mark_unreachable(2)
+    dernau = dataset_rows(cat)['Dernau river gauge: Water level']
+    assert (dernau['hc_status'], dernau['hc_status_reason']) == ('online', '')
+    cat.mark_unreachable(1)
+    dernau = dataset_rows(cat)['Dernau river gauge: Water level']
+    assert (dernau['hc_status'], dernau['hc_status_reason']) == ('offline', 'unreachable')
