@@ -74,6 +74,11 @@ DEFAULTS = {
         # the demo); link-local ranges (cloud metadata services) always refused
         'harvest_private_networks': 'true',
         'harvest_deny': '169.254.0.0/16, fe80::/10',
+        # the task queue (hubcat.queue): empty runs harvests in-process; with a broker
+        # (redis://..., amqp://...) the scheduler enqueues them and `hubcat worker` runs them
+        'broker_url': '',
+        'queue': 'hubcat',
+        'result_backend': '',
     },
     'hubcat:harvest': {
         'timeout': '30',
