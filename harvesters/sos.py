@@ -85,7 +85,8 @@ class SensorObservationServiceHarvester(BaseHarvester):
         notices: list[str] = []
         root = self.fetch_capabilities()
         version = capabilities_version(root)
-        records = capabilities_to_records(root, self.url, notices)
+        records = capabilities_to_records(root, self.url, notices,
+                                          source_name=self.options.get('source_name'))
         procedures = [r for r in records if r.kind == PROCEDURE]
         self.progress(1, None, f'capabilities: SOS {version}, {len(records) - 1 - len(procedures)} '
                                f'offerings, {len(procedures)} procedures')

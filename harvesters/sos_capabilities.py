@@ -13,15 +13,17 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from typing import Optional
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from harvesters.base import HarvestError
 from harvesters.gml import envelope_to_lonlat, read_envelope, read_time
-from hubcat.records import (HAS_PROCEDURE, OFFERING, OPERATES_ON, OT_DATASET, OT_SENSOR,
-                            OT_SOS_SERVICE, PROCEDURE, SERVICE, SOS, Association,
+from hubcat.records import (GET_OBSERVATION, HAS_PROCEDURE, OFFERING, OPERATES_ON, OT_DATASET,
+                            OT_SENSOR, OT_SOS_SERVICE, PROCEDURE, SERVICE, SOS, Association,
                             CatalogRecord, Link, make_identifier, union_bbox)
+from hubcat.times import iso, parse_time
 
 LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +37,12 @@ DEFAULT_SENSOR_FORMAT = {'1.0.0': 'text/xml;subtype="sensorML/1.0.1"',
                          '2.0.0': 'http://www.opengis.net/sensorML/1.0.1'}
 #: the KVP parameter that carries the DescribeSensor format, per version
 SENSOR_FORMAT_PARAM = {'1.0.0': 'outputFormat', '2.0.0': 'procedureDescriptionFormat'}
+#: GetObservation format asked for when the offering advertises none
+DEFAULT_OBSERVATION_FORMAT = {'1.0.0': 'text/xml;subtype="om/1.0.0"',
+                              '2.0.0': 'http://www.opengis.net/om/2.0'}
+OBSERVATION_FORMAT_MARK = {'1.0.0': 'om/1.0', '2.0.0': 'om/2.0'}
+#: how much of an offering's data its GetObservation link asks for (up to its newest)
+OBSERVATION_WINDOW = timedelta(days=1)
 _PROTOCOL_PARAMS = {'service', 'request', 'version', 'acceptversions', 'sections'}
 #: the KVP parameters of the protocol (not part of the endpoint's identity)
 PROTOCOL_PARAMS = _PROTOCOL_PARAMS
@@ -122,6 +130,41 @@ def describe_sensor_params(version: str, procedure: str, fmt: str) -> dict:
     """KVP parameters of a DescribeSensor request for one procedure."""
     return {'service': 'SOS', 'version': version, 'request': 'DescribeSensor',
             'procedure': procedure, SENSOR_FORMAT_PARAM[version]: fmt}
+
+
+def get_observation_url(base: str, version: str, off: 'Offering') -> str:
+    """A ready GetObservation KVP request for one offering: its observations of the last
+    day it holds (when its phenomenon time has an end), in an O&M format it advertises.
+
+    SOS 1.0 servers need the observed properties (all of the offering's, comma-separated)
+    and take the time as ``eventTime``; SOS 2.0 takes ``temporalFilter``.
+    """
+    params = {'service': 'SOS', 'version': version, 'request': 'GetObservation',
+              'offering': off.identifier,
+              'responseFormat': choose_observation_format(off.response_formats, version)}
+    if version == '1.0.0' and off.observed_properties:
+        params['observedProperty'] = ','.join(off.observed_properties)
+    window = last_day(off.time_end)
+    if window and version == '1.0.0':
+        params['eventTime'] = window
+    elif window:
+        params['temporalFilter'] = f'om:phenomenonTime,{window}'
+    return kvp_url(base, params)
+
+
+def choose_observation_format(formats: list[str], version: str) -> str:
+    """The advertised O&M response format of the version, else the first advertised one,
+    else the version's O&M default."""
+    for fmt in formats:
+        if OBSERVATION_FORMAT_MARK[version] in fmt.lower():
+            return fmt
+    return formats[0] if formats else DEFAULT_OBSERVATION_FORMAT[version]
+
+
+def last_day(end: Optional[str]) -> Optional[str]:
+    """``begin/end`` covering the day before ``end`` (ISO 8601), or None without an end."""
+    stop = parse_time(end)
+    return f'{iso(stop - OBSERVATION_WINDOW)}/{iso(stop)}' if stop else None
 
 
 def choose_sensor_format(formats: list[str], version: str) -> str:
@@ -383,13 +426,16 @@ def offering_title(off: Offering) -> str:
 
 
 # ---- records ------------------------------------------------------------------------
-def capabilities_to_records(root, url: str, notices: Optional[list] = None) -> list[CatalogRecord]:
+def capabilities_to_records(root, url: str, notices: Optional[list] = None,
+                            source_name: Optional[str] = None) -> list[CatalogRecord]:
     """Map a capabilities document to records: Service first, then offerings, then procedures.
 
     :param root: the root element of a safely parsed GetCapabilities answer
     :param url: the source URL as registered (identifiers derive from its normalised form)
     :param notices: optional list receiving one line per value that could not be used
         (an envelope in an unknown CRS, an offering listed twice)
+    :param source_name: the registered source's name, for the service title when the
+        document has none (``<name> (SOS <version>)``)
     :raises HarvestError: when the document is not SOS 1.0/2.0 capabilities
     """
     version = capabilities_version(root)
@@ -399,13 +445,14 @@ def capabilities_to_records(root, url: str, notices: Optional[list] = None) -> l
     service_id = make_identifier('sos-service', base)
     off_records = [_offering_record(off, base, service_id, version) for off in offerings]
     proc_records = _procedure_records(offerings, info, base, service_id, version)
-    service = _service_record(info, base, service_id, offerings, off_records, url)
+    service = _service_record(info, base, service_id, offerings, off_records, source_name)
     return [service] + off_records + proc_records
 
 
 def _service_record(info: ServiceInfo, base: str, service_id: str, offerings: list[Offering],
-                    off_records: list[CatalogRecord], url: str) -> CatalogRecord:
-    title = info.title or (f'{info.provider} SOS' if info.provider else
+                    off_records: list[CatalogRecord], source_name: Optional[str]) -> CatalogRecord:
+    title = info.title or (f'{source_name} (SOS {info.version})' if source_name else
+                           f'{info.provider} SOS' if info.provider else
                            f'SOS at {urlsplit(base).netloc or base}')
     begins = [o.time_begin for o in offerings if o.time_begin]
     ends = [o.time_end for o in offerings if o.time_end]
@@ -451,7 +498,10 @@ def _offering_record(off: Offering, base: str, service_id: str, version: str) ->
         keywords=labels, service_type=SOS, service_url=base, service_id=service_id,
         parent_id=service_id, bbox=off.bbox, time_begin=off.time_begin, time_end=off.time_end,
         observed_properties=off.observed_properties, observed_property_labels=labels,
-        links=[Link(base, SOS_PROTOCOL, off.identifier, f'SOS {version} offering')],
+        links=[Link(get_observation_url(base, version, off), SOS_PROTOCOL, GET_OBSERVATION,
+                    f'observations of {off.identifier}'
+                    + (' on the last day it holds' if off.time_end else '')),
+               Link(base, SOS_PROTOCOL, off.identifier, f'SOS {version} offering')],
         slots=slots,
         associations=[Association(HAS_PROCEDURE, make_identifier('sos-procedure', base, p))
                       for p in off.procedures])

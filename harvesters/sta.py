@@ -55,6 +55,8 @@ class SensorThingsHarvester(BaseHarvester):
 
     Options: ``page_size`` (first ``$top`` tried, default 100), ``max_pages`` (cap on
     requests through the pager, default 10000), ``title`` (service title),
+    ``source_name`` (set by :func:`hubcat.harvest.run_harvest`: the generated service
+    title names the source),
     ``workers`` (more than 1: requests at once, bounded by the client's ``max_workers``;
     default 1, since the measured test server, one process, got slower in parallel;
     raise it for servers that serve in parallel), ``select_ids`` (ask
@@ -105,7 +107,8 @@ class SensorThingsHarvester(BaseHarvester):
             summary.add(batch)
             sink(batch)
         walk.flush_notices()
-        sink([service_record(root, root_json, summary, title=self.options.get('title'))])
+        sink([service_record(root, root_json, summary, title=self.options.get('title'),
+                             source_name=self.options.get('source_name'))])
         LOGGER.info('%s: %d records in %d requests', root,
                     1 + len(summary.things) + summary.datastreams, self.client.requests - started)
         return HarvestResult(requests=self.client.requests - started,
@@ -477,8 +480,9 @@ def member_records(root: str, things: list[dict], props: dict, sensors: dict) ->
 
 
 def build_records(root: str, root_json: dict, things: list[dict], props: dict, sensors: dict,
-                  title: Optional[str] = None) -> list:
+                  title: Optional[str] = None, source_name: Optional[str] = None) -> list:
     """All records of a walked service: the service first, then each Thing and its streams,
-    in a stable order (by ``@iot.id``)."""
+    in a stable order (by ``@iot.id``); ``source_name`` names the service in its title."""
     members = member_records(root, things, dict(props), dict(sensors))
-    return [service_record(root, root_json, members, title=title)] + members
+    return [service_record(root, root_json, members, title=title,
+                           source_name=source_name)] + members

@@ -22,9 +22,9 @@ import re
 from typing import Iterable, Iterator, Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from hubcat.records import (DATASTREAM, HAS_DATASTREAM, OPERATES_ON, OT_MEASUREMENT,
-                            OT_STA_SERVICE, OT_THING, SERVICE, STA, THING, Association,
-                            CatalogRecord, Link, make_identifier, union_bbox)
+from hubcat.records import (DATASTREAM, HAS_DATASTREAM, OBSERVATIONS, OPERATES_ON,
+                            OT_MEASUREMENT, OT_STA_SERVICE, OT_THING, SERVICE, STA, THING,
+                            Association, CatalogRecord, Link, make_identifier, union_bbox)
 from hubcat.times import normalise_time
 
 LOGGER = logging.getLogger(__name__)
@@ -332,7 +332,7 @@ class ServiceSummary:
 
 
 def service_record(root_url: str, root_json: dict, members,
-                   title: Optional[str] = None) -> CatalogRecord:
+                   title: Optional[str] = None, source_name: Optional[str] = None) -> CatalogRecord:
     """The SERVICE record of an STA root.
 
     :param root_url: the service root URL
@@ -341,6 +341,8 @@ def service_record(root_url: str, root_json: dict, members,
         :class:`ServiceSummary`: the service operates on each Thing, and its envelope
         is the union of theirs
     :param title: a title to use instead of the generated one
+    :param source_name: the registered source's name: the generated title is then
+        ``<name> (SensorThings API <version>)`` rather than one naming host and path
     """
     summary = members if isinstance(members, ServiceSummary) else ServiceSummary(members)
     root = normalise_root(root_url)
@@ -355,7 +357,8 @@ def service_record(root_url: str, root_json: dict, members,
         identifier=service_id(root),
         kind=SERVICE,
         object_type=OT_STA_SERVICE,
-        title=title or f'SensorThings API {version} at {parts.netloc}{parts.path}',
+        title=title or (f'{source_name} (SensorThings API {version})' if source_name else
+                        f'SensorThings API {version} at {parts.netloc}{parts.path}'),
         abstract=(f'OGC SensorThings API {version} service with {len(things)} Things and '
                   f'{summary.datastreams} Datastreams.'),
         keywords=['SensorThings API', 'STA', f'STA {version}'],
@@ -499,7 +502,8 @@ def _stream_record(root_url: str, stream: dict, thing: dict, props: list[dict], 
         links=[Link(url=self_link(root, stream, entity_set), protocol=PROTOCOL,
                     name=entity_set[:-1]),
                Link(url=navigation_link(root, stream, 'Observations', entity_set),
-                    protocol=PROTOCOL, name='Observations')],
+                    protocol=PROTOCOL, name=OBSERVATIONS,
+                    description=f'the observations of this {entity_set[:-1]} (JSON)')],
         slots=slots,
         organization=organization_of(thing),
     )

@@ -25,8 +25,10 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
         init_db(config.database_url, config.table)
 
     from hubcat.web import (api, context, csw, dictionaries_api, federation, federation_api,
-                            records)
-    for module in (csw, federation, federation_api, api, dictionaries_api, records, context):
+                            limits, map, records)
+    limits.install(app, config)
+    for module in (csw, federation, federation_api, api, dictionaries_api, records, context,
+                   map):
         app.register_blueprint(module.bp)
 
     @app.get('/healthz')
@@ -44,9 +46,12 @@ def create_app(config: Optional[Config] = None, init_database: bool = True) -> F
 
     @app.get('/')
     def index():
-        """Where things are."""
+        """Where things are: the map for a browser, JSON otherwise."""
+        from flask import redirect, request
+        if request.accept_mimetypes.best_match(['application/json', 'text/html']) == 'text/html':
+            return redirect('/map')
         return jsonify(name='HubCat', csw='/csw', federated_csw='/federated/csw', api='/api/',
                        search='/api/search', peers='/api/peers', health='/healthz',
-                       records='/records')
+                       records='/records', map='/map', context='/api/context')
 
     return app

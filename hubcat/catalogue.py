@@ -20,11 +20,12 @@ from typing import Iterable, Optional
 
 from sqlalchemy import bindparam, select
 
-from hubcat import dublincore
+from hubcat import dublincore, multivalue
 from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import (DATASTREAM, HAS_PROCEDURE, OFFERING, PROCEDURE, THING, CatalogRecord,
                             make_identifier)
+from hubcat.search_indexes import clip_title
 from hubcat.times import iso, parse_time, utcnow
 
 LOGGER = logging.getLogger(__name__)
@@ -190,6 +191,9 @@ class Catalogue:
         """Delete every record of a source (an explicit administrator request only)."""
         t = self.table
         with self.engine.begin() as conn:
+            owned = select(t.c.identifier).where(t.c.hc_source_id == source_id)
+            conn.execute(multivalue.values_table().delete().where(
+                multivalue.values_table().c.identifier.in_(owned)))
             return conn.execute(t.delete().where(t.c.hc_source_id == source_id)).rowcount
 
     # ---- reading -----------------------------------------------------------------
@@ -256,7 +260,7 @@ class Catalogue:
             'anytext': dublincore.anytext(record, status, reason),
             'language': 'en',
             'type': record.dc_type,
-            'title': record.title,
+            'title': clip_title(record.title),
             'abstract': record.abstract or None,
             'keywords': ','.join(record.keywords) or None,
             'parentidentifier': record.parent_id,

@@ -67,6 +67,9 @@ DEFAULTS = {
         'admin_token': '',
         'host': '127.0.0.1',
         'port': '8000',
+        'max_request_bytes': '5M',
+        'default_maxrecords': '10',
+        'allow_responsehandler': 'false',
         # harvest URL policy (hubcat.url_policy): private networks allowed (local testing,
         # the demo); link-local ranges (cloud metadata services) always refused
         'harvest_private_networks': 'true',

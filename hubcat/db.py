@@ -142,6 +142,7 @@ def init_db(url: str, table: str = 'records') -> list[str]:
         metadata.create_all(engine, tables=missing)
         done.extend(f'created table {t.name}' for t in missing)
     done.extend(_add_missing_columns(engine, [t for t in metadata.sorted_tables if t not in missing]))
+    done.extend(_search_indexes(engine, table))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl
         fresh = not inspect(engine).has_table(f'{table}_rtree')
@@ -160,6 +161,27 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if done:  # columns may have changed: reflect again on next use
         with _LOCK:
             _TABLES.pop((url, table), None)
+    return done
+
+
+def _search_indexes(engine: Engine, table: str) -> list[str]:
+    """The multi-valued values table's indexes and contents, and (PostgreSQL) the records
+    table's indexes as :mod:`hubcat.search_indexes` plans them."""
+    from hubcat import multivalue, search_indexes
+    done = []
+    values = multivalue.VALUES_TABLE
+    with engine.begin() as conn:
+        have = {ix['name'] for ix in inspect(conn).get_indexes(values)}
+        for statement in multivalue.index_ddl(engine.dialect.name):
+            name = statement.split(' ON ')[0].rsplit(' ', 1)[-1]
+            if name not in have:
+                conn.execute(text(statement))
+                done.append(f'created index {name}')
+        if engine.dialect.name == 'postgresql':
+            done.extend(search_indexes.postgresql_indexes(conn, table, values))
+        filled = multivalue.backfill(conn, table)
+        if filled:
+            done.append(f'filled {values} for {", ".join(filled)}')
     return done
 
 

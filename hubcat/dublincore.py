@@ -78,7 +78,7 @@ def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
     add('dc:source', record.service_url)
     if record.time_begin or record.time_end:
         add('dct:temporal', f'{record.time_begin or ".."}/{record.time_end or ".."}')
-    for link in record.links:
+    for link in sorted(record.links, key=lambda l: not l.is_data):   # data links first
         add('dct:references', link.url, scheme=link.protocol)
     if record.bbox is not None:
         minx, miny, maxx, maxy = record.bbox

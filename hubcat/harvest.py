@@ -97,6 +97,7 @@ def _harvester(config: Config, source: Source, progress):
     """The harvester of a source, with the configured options under the source's own."""
     options = dict(config.harvest_options())
     options.update(source.options)
+    options.setdefault('source_name', source.name)     # generated service titles use it
     url, client = harvest_client(config, source.url, options)
     return get_harvester_class(source.type)(url, options, client=client, progress=progress)
 

@@ -1,8 +1,9 @@
 """What a scheduled job runs: one harvest of one source.
 
-APScheduler pickles jobs into the catalogue database, so the job is this
-top-level function, referred to by name (``hubcat.jobs:run_scheduled_harvest``),
-with the source id as its only argument.  The configuration is the process's:
+The job store keeps jobs in the catalogue database as JSON
+(:mod:`hubcat.job_store`): the job is always this top-level function, referred to
+by name (``hubcat.jobs:run_scheduled_harvest``), with the source id as its only
+argument.  The configuration is the process's:
 the scheduler binds it with :func:`bind_config` when it starts (a process that
 never bound one reads ``$HUBCAT_CONFIG`` / ``./pycsw.cfg``).
 """

@@ -30,9 +30,20 @@ RECORD_COLUMNS = {
     'hc_record': Text,             # CatalogRecord JSON
 }
 
-#: Indexed HubCat columns (the ones filters and the writer use most).
-RECORD_INDEXES = ('hc_kind', 'hc_source_id', 'hc_status', 'hc_observed_property',
+#: Indexed HubCat columns (the ones filters and the writer use most); all short values.
+#: Multi-valued columns are searched through ``hubcat_record_values`` instead.
+RECORD_INDEXES = ('hc_kind', 'hc_source_id', 'hc_status',
                   'hc_service_id', 'hc_thing_id', 'hc_assoc_source', 'hc_assoc_target')
+
+#: One row per value of a multi-valued queryable of a record (observed properties, units,
+#: keywords, operatesOn: :mod:`hubcat.multivalue`): equality is exact per value, LIKE per
+#: value, GetDomain lists single values. Indexes: see :func:`hubcat.multivalue.index_ddl`.
+record_values = Table(
+    'hubcat_record_values', metadata,
+    Column('identifier', Text, nullable=False),   # records.identifier
+    Column('field', String(64), nullable=False),  # records column the value belongs to
+    Column('value', Text, nullable=False),
+)
 
 sources = Table(
     'hubcat_sources', metadata,

@@ -16,10 +16,11 @@ import logging
 import re
 from typing import Optional
 
-#: loggers that log failed queries and transactions: pycsw's, and the Flask app's
-#: (``hubcat``: an exception pycsw does not catch, such as a failed Transaction Delete)
+#: loggers that log failed queries and transactions: pycsw's, HubCat's CSW layer
+#: (``hubcat.csw``: an exception pycsw does not catch, such as a failed Transaction Delete)
+#: and the Flask app's (``hubcat``)
 LOGGERS = ('pycsw.ogc.csw.csw2', 'pycsw.ogc.csw.csw3', 'pycsw.core.repository', 'pycsw.server',
-           'pycsw.ogc.fes.fes1', 'pycsw.ogc.fes.fes2', 'pycsw.opensearch', 'hubcat')
+           'pycsw.ogc.fes.fes1', 'pycsw.ogc.fes.fes2', 'pycsw.opensearch', 'hubcat', 'hubcat.csw')
 _QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
 
 

@@ -35,6 +35,11 @@ OPERATES_ON = 'urn:ogc:def:ebRIM-AssociationType:OGC:OperatesOn'
 HAS_DATASTREAM = 'urn:ogc:def:ST-AssociationType:OGC:HasDataStream'
 HAS_PROCEDURE = 'urn:ogc:def:ebRIM-AssociationType:OGC:HasProcedure'
 
+# Names of the links that answer with observations (distribution links)
+GET_OBSERVATION = 'GetObservation'      # a ready SOS GetObservation request of an offering
+OBSERVATIONS = 'Observations'           # an STA Datastream's Observations
+DATA_LINK_NAMES = (GET_OBSERVATION, OBSERVATIONS)
+
 # Service types (the ``hc_service_type`` column and hubcat:ServiceType queryable).
 STA = 'STA'
 SOS = 'SOS'
@@ -56,6 +61,12 @@ class Link:
     protocol: str = 'WWW:LINK'
     name: str = ''
     description: str = ''
+
+    @property
+    def is_data(self) -> bool:
+        """True for a link that answers with observations (a distribution link: an SOS
+        GetObservation request, an STA Datastream's Observations)."""
+        return self.name in DATA_LINK_NAMES
 
 
 @dataclass
@@ -163,17 +174,24 @@ class CatalogRecord:
         """Label and unit per property: 'Air temperature, °F'."""
         return _unique(m.display for m in self.mediation)
 
+    def units(self) -> list[str]:
+        """The units as the source gives them, one value each: the slot
+        ``unitOfMeasurement`` (every unit of a MultiDatastream or of a SensorML
+        description), else ``unit`` (which joins several for display)."""
+        listed = [u for u in self.slots.get('unitOfMeasurement') or [] if u]
+        if listed:
+            return _unique(listed)
+        return [u.strip() for u in self.unit.split(',') if u.strip()] if self.unit else []
+
     def unit_codes(self) -> list[str]:
         """Units as UCUM codes (the raw unit where it is not UCUM)."""
-        if not self.mediation:
-            return [self.unit] if self.unit else []
-        return _unique(m.unit_code or m.raw_unit for m in self.mediation)
+        codes = _unique(m.unit_code or m.raw_unit for m in self.mediation)
+        return codes or self.units()
 
     def unit_values(self) -> list[str]:
         """What ``hubcat:Unit`` matches: the UCUM codes, then the units as the source
         writes them (``Cel``, ``degC``)."""
-        raw = [m.raw_unit for m in self.mediation] or \
-            ([u.strip() for u in self.unit.split(',')] if self.unit else [])
+        raw = [m.raw_unit for m in self.mediation if m.raw_unit] or self.units()
         return _unique([*self.unit_codes(), *raw])
 
     def unit_conflicts(self) -> list[str]:

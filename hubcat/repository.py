@@ -3,8 +3,9 @@
 1. The table is reflected once per process, not on every request.
 2. ``rim:Association`` rows answer only to ``typeNames=rim:Association`` (and to
    GetRecordById); every other query leaves them out.
-3. Equality on multi-valued columns (observed properties, keywords: comma-joined
-   lists) means "one of the values equals", not "the joined list equals".
+3. Comparisons on multi-valued columns (observed properties, units, keywords,
+   operatesOn) apply to each value (:mod:`hubcat.multivalue`), GetDomain on them
+   lists single values, and CSW-T writes keep their values current.
 4. On SQLite, spatial filters look up the R*Tree of :mod:`hubcat.spatial_index`
    before pycsw's exact per-row test.
 5. No request value reaches SQL text (issue 8 point 3, docs/security.md "SQL"): filters
@@ -18,34 +19,26 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 
 from pycsw.core.repository import Repository
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat import filter_guard, query_log
+from hubcat import filter_guard, multivalue, query_log
 from hubcat.db import get_engine, has_postgis, records_table
+from hubcat.search_indexes import clip_title
 from hubcat.spatial_index import prefilter
 from hubcat.sql_guard import UnsafeSQL, bind_where
 from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
 
 LOGGER = logging.getLogger(__name__)
 ASSOCIATION_TYPENAME = 'rim:Association'
-_MULTI_EQ = re.compile(r'\b(?P<col>%s)\s*=\s*(?P<param>:pvalue\d+)' %
-                       '|'.join(sorted(MULTI_VALUED_COLUMNS, key=len, reverse=True)))
 #: pre-filter spatial queries with the SQLite R*Tree (bench/spatial_query.py turns it off to compare)
 USE_SPATIAL_INDEX = True
 _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
-
-
-def rewrite_multivalued(where: str) -> str:
-    """Rewrite ``col = :p`` on comma-joined columns into a match of one list item."""
-    return _MULTI_EQ.sub(
-        lambda m: "(',' || %s || ',') LIKE ('%%,' || %s || ',%%')" % (m['col'], m['param']), where)
 
 
 def _bind(url: str, table: str):
@@ -101,7 +94,8 @@ class HubCatRepository(Repository):
             where, values = bind_where(constraint['where'], constraint['values'])
             if self.dbtype == 'sqlite' and USE_SPATIAL_INDEX:
                 where = prefilter(where, values, self.dataset.__table__.name)
-            constraint = dict(constraint, where=rewrite_multivalued(where), values=values)
+            where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name)
+            constraint = dict(constraint, where=where, values=values)
         if sortby is not None:
             self._check_column(sortby.get('propertyname'))
             if sortby.get('order') not in ('ASC', 'DESC'):
@@ -114,25 +108,67 @@ class HubCatRepository(Repository):
             self._typenames = None
 
     def query_domain(self, domain, typenames, domainquerytype='list', count=False):
-        """pycsw's GetDomain query, on a column of the table only."""
+        """pycsw's GetDomain query, on a column of the table only; multi-valued columns
+        list their distinct single values."""
         self._check_column(domain)
+        if domain in MULTI_VALUED_COLUMNS and domainquerytype != 'range':
+            return multivalue.domain(self.session, self.dataset.__table__.name, domain, count,
+                                     self.filter)
         return super().query_domain(domain, typenames, domainquerytype=domainquerytype, count=count)
 
+    def insert(self, record, source, insert_date):
+        """pycsw's insert (CSW-T), with a bounded title and the record's values stored."""
+        record.title = clip_title(record.title)
+        super().insert(record, source, insert_date)
+        self._write_values([record.identifier])
+
     def update(self, record=None, recprops=None, constraint=None):
-        """pycsw's update; a constraint (Transaction Update) has its values bound."""
+        """pycsw's update; a constraint (Transaction Update) has its values bound; the
+        values of the changed records are kept current."""
         if constraint is not None:
             constraint = self._bound(constraint)
-        return super().update(record=record, recprops=recprops, constraint=constraint)
+        if record is not None:
+            record.title = clip_title(record.title)
+            ids = [record.identifier]
+        else:
+            ids = self._matching_ids(constraint)
+        result = super().update(record=record, recprops=recprops, constraint=constraint)
+        self._write_values(ids)
+        return result
 
     def delete(self, constraint):
-        """pycsw's delete (Transaction Delete, Harvest), its values bound."""
-        return super().delete(self._bound(constraint))
+        """pycsw's delete (Transaction Delete, Harvest), its values bound; the deleted
+        records' values go too."""
+        constraint = self._bound(constraint)
+        ids = self._matching_ids(constraint)
+        result = super().delete(constraint)
+        with self.engine.begin() as conn:
+            multivalue.delete_values(conn, ids)
+        return result
 
-    @staticmethod
-    def _bound(constraint) -> dict:
+    def _matching_ids(self, constraint) -> list:
+        """Identifiers of the records a (bound) CSW-T constraint names."""
+        query = self.session.query(self.dataset.identifier).filter(
+            text(constraint['where'])).params(self._create_values(constraint['values']))
+        return [row[0] for row in query.all()]
+
+    def _write_values(self, identifiers: list) -> None:
+        """Store the values of these records as they are now in the records table."""
+        table = self.dataset.__table__
+        columns = [c for c in ('identifier', 'hc_record', *MULTI_VALUED_COLUMNS) if c in table.c]
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(*[table.c[c] for c in columns]).where(
+                table.c.identifier.in_(identifiers))).mappings().all()
+            multivalue.write_values(conn, [(row['identifier'], multivalue.row_values(row))
+                                           for row in rows])
+            gone = set(identifiers) - {row['identifier'] for row in rows}
+            multivalue.delete_values(conn, sorted(gone))
+
+    def _bound(self, constraint) -> dict:
         if not isinstance(constraint, dict) or 'where' not in constraint:
             raise UnsafeSQL('not a translated filter')
         where, values = bind_where(constraint['where'], constraint.get('values', []))
+        where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name)
         return dict(constraint, where=where, values=values)
 
     def _check_column(self, name) -> None:

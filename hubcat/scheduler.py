@@ -5,7 +5,8 @@
   (``every:<seconds>`` / ``cron:<expr>`` as :func:`hubcat.sources.normalise_schedule`
   stores them; cron expressions are evaluated in UTC).
 * Jobs live in ``hubcat_jobs`` (an APScheduler SQLAlchemy job store on HubCat's
-  engine), so schedules survive restarts.  Job defaults: ``coalesce`` (a missed
+  engine), so schedules survive restarts.  Rows are JSON documents, never pickles
+  (:mod:`hubcat.job_store`): a row can only ever start a harvest of a source.  Job defaults: ``coalesce`` (a missed
   run runs once, not once per missed tick), ``max_instances=1`` and a
   ``misfire_grace_time``.
 * The jobs follow the sources table: :meth:`HubCatScheduler.sync` adds, changes
@@ -34,11 +35,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hubcat.config import Config
 from hubcat.db import get_engine
+from hubcat.job_store import JOB_PREFIX, JsonJobState
 from hubcat.jobs import JOB_FUNCTION, bind_config
 
 LOGGER = logging.getLogger(__name__)
 JOBS_TABLE = 'hubcat_jobs'
-JOB_PREFIX = 'harvest:'
 RECONCILE_JOB = 'hubcat:reconcile'
 #: loggers whose INFO lines (one per harvest run) a scheduler process must show
 RUN_LOGGERS = ('hubcat.harvest', 'hubcat.jobs', 'hubcat.scheduler')
@@ -65,8 +66,8 @@ def make_trigger(schedule: str):
     raise ValueError(f'not a stored schedule: {schedule!r}')
 
 
-class SharedSQLAlchemyJobStore(SQLAlchemyJobStore):
-    """The SQLAlchemy job store, tolerant of other scheduler processes on the same table.
+class SharedSQLAlchemyJobStore(JsonJobState, SQLAlchemyJobStore):
+    """The SQLAlchemy job store with JSON rows, tolerant of other scheduler processes on the same table.
 
     Another process may create the table at the same moment, or remove a job
     (its source was deleted) between this process loading and updating it.

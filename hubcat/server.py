@@ -11,12 +11,17 @@ LOGGER = logging.getLogger(__name__)
 
 
 def make_server(config: Config, host: str, port: int, app=None):
-    """A waitress server for the HubCat app (``server.run()`` serves, :func:`stop_server` stops)."""
+    """A waitress server for the HubCat app (``server.run()`` serves, :func:`stop_server` stops).
+
+    Waitress refuses a body larger than ``[hubcat] max_request_bytes`` with 413 before
+    reading it (waitress refuses at its limit, hence the + 1).
+    """
     from waitress.server import create_server
 
     from hubcat.app import create_app
+    from hubcat.web.limits import max_request_bytes
     return create_server(app or create_app(config), host=host, port=port, threads=8,
-                         ident='HubCat')
+                         ident='HubCat', max_request_body_size=max_request_bytes(config) + 1)
 
 
 def stop_server(server) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from sqlalchemy import bindparam, func, or_, select
 
-from hubcat import dublincore
+from hubcat import dublincore, multivalue
 from hubcat.records import CatalogRecord
 from hubcat.times import iso, parse_time, utcnow
 
@@ -115,6 +115,10 @@ class SyncWriter:
             if updates:
                 conn.execute(t.update().where(t.c.identifier == bindparam('_id')),
                              [dict(row, _id=row['identifier']) for row in updates])
+            for written, replace in ((inserts, False), (updates, True)):
+                multivalue.write_values(conn, [
+                    (row['identifier'], multivalue.record_values(by_id[row['identifier']]))
+                    for row in written if row['identifier'] in by_id], replace=replace)
             for chunk in _chunks(touched, CHUNK):
                 conn.execute(t.update().where(t.c.identifier.in_(chunk))
                              .values(hc_last_seen=self.stamp))

@@ -267,3 +267,7 @@ def load_recorded(name: str) -> dict:
 def load_json(relative: str) -> Optional[dict]:
     """A JSON fixture below ``fixtures/sta``."""
     return json.loads((FIXTURES / 'sta' / relative).read_text(encoding='utf-8'))
+
+
+# the filled, live HubCat shared by the web-face tests (session scope: harvested once)
+from catalogue_fixtures import hubcat, sos_url  # noqa: E402,F401

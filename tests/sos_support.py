@@ -3,7 +3,8 @@
 Used by the SOS tests and by ``bench/harvest_sos.py``.  It answers KVP
 GetCapabilities (by ``AcceptVersions``/``version``: a version it does not hold
 gets an ows:ExceptionReport VersionNegotiationFailed, HTTP 400, as 52°North
-servers do) and DescribeSensor (by ``procedure``), and records every request.
+servers do), DescribeSensor (by ``procedure``) and, when a route has an answer for it,
+GetObservation, and records every request.
 """
 from __future__ import annotations
 
@@ -55,12 +56,14 @@ class Route:
     :param describe: procedure -> DescribeSensor document bytes
     :param raw: (status, content type, body) answered to any request (overrides the rest)
     :param describe_default: DescribeSensor answer for a procedure not in ``describe``
+    :param observations: GetObservation answer (None: an OperationNotSupported exception)
     """
 
     def __init__(self, capabilities: Optional[dict] = None, describe: Optional[dict] = None,
                  raw: Optional[tuple] = None, delay: float = 0.0,
-                 describe_default: Optional[bytes] = None):
+                 describe_default: Optional[bytes] = None, observations: Optional[bytes] = None):
         self.capabilities = capabilities or {}
+        self.observations = observations
         self.describe = describe or {}
         self.describe_default = describe_default
         self.raw = raw
@@ -163,4 +166,6 @@ class SosFixtureServer:
                 return 400, xml, exception_report('InvalidParameterValue',
                                                   'unknown procedure', 'procedure')
             return 200, xml, body
+        if request == 'GetObservation' and route.observations is not None:
+            return 200, xml, route.observations
         return 400, xml, exception_report('OperationNotSupported', f'{request!r}', 'request')

@@ -75,7 +75,7 @@ def test_api_writes_need_a_configured_token(tmp_path):
     client = make_app(make_config(tmp_path, {})).test_client()
     resp = client.post('/api/peers', json={'url': 'http://x.example/csw'},
                        headers={'Authorization': 'Bearer anything'})
-    assert resp.status_code == 403 and 'no admin token' in resp.get_json()['error']
+    assert resp.status_code == 403 and 'no administrator token' in resp.get_json()['error']
 
 
 def test_api_add_list_remove(tmp_path, database_url, pycsw_all, down_peer):

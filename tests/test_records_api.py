@@ -1,80 +1,26 @@
 """OGC API - Records under /records: what a portal or OWSLib's Records client sees.
 
-A live HubCat (real HTTP on 127.0.0.1) that harvested the real STA server and the 52North
-example SOS (its fixture capabilities served over HTTP) and holds the 12 CITE Dublin Core
-records inserted through CSW-T, on each backend.  Responses are checked
+The ``hubcat`` fixture (tests/catalogue_fixtures.py) is a live HubCat (real HTTP on
+127.0.0.1) that harvested the real STA server and the 52North example SOS and holds the 12
+CITE Dublin Core records inserted through CSW-T, on each backend.  Responses are checked
 against the standard's schemas (tests/oarec_schemas.py), and the same queries through CSW
 and OGC API - Records must return the same records.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import requests
-from lxml import etree
 from openapi_spec_validator import validate
 from owslib import fes
 from owslib.csw import CatalogueServiceWeb
 from owslib.ogcapi.records import Records
 
-from conftest import ADMIN_TOKEN, _BACKENDS, LiveServer, make_config, make_database
-from hubcat.app import create_app
-from hubcat.db import init_db
-from hubcat.harvest import run_harvest
-from hubcat.sources import SourceRegistry
+from catalogue_fixtures import SOS_RECORDS, STA_RECORDS
 from oarec_schemas import assert_valid
-from sos_support import Route, SosFixtureServer, fixture
 
-CITE = Path(__file__).resolve().parents[1].parent / 'shared/fixtures/csw_records/cite_dc'
-CSW_NS = 'http://www.opengis.net/cat/csw/2.0.2'
 HITS_PER_PAGE = 37
-STA_RECORDS = 251      # 1 service, 50 Things, 200 Datastreams
-SOS_RECORDS = 9        # 1 service, 4 offerings, 4 procedures
-
-
-def _insert_cite(csw_url: str) -> int:
-    """Insert the CITE Dublin Core records through CSW-T; returns how many."""
-    records = [etree.parse(str(path)).getroot() for path in sorted(CITE.glob('*.xml'))]
-    root = etree.Element(f'{{{CSW_NS}}}Transaction', service='CSW', version='2.0.2',
-                         nsmap={'csw': CSW_NS})
-    insert = etree.SubElement(root, f'{{{CSW_NS}}}Insert')
-    insert.extend(records)
-    answer = requests.post(csw_url, data=etree.tostring(root), timeout=60,
-                           headers={'Content-Type': 'application/xml',
-                                    'Authorization': f'Bearer {ADMIN_TOKEN}'})
-    inserted = etree.fromstring(answer.content).findtext(f'.//{{{CSW_NS}}}totalInserted')
-    assert inserted == str(len(records)), answer.text[:500]
-    return len(records)
-
-
-@pytest.fixture(scope='module')
-def sos_url():
-    """The 52North example SOS 2.0.0 (fixture capabilities and DescribeSensor) over HTTP."""
-    sos = SosFixtureServer().start()
-    yield sos.add('/52n', Route(capabilities={'2.0.0': fixture('52n_example_2.0.0.xml')},
-                                describe={'ws2500': fixture(
-                                    '52n_ws2500_describesensorresponse_sos200.xml')}))
-    sos.stop()
-
-
-@pytest.fixture(scope='module', params=_BACKENDS)
-def hubcat(request, tmp_path_factory, sta_server, sos_url):
-    """(base URL, number of CITE records) of a live HubCat with harvested and inserted records."""
-    url, cleanup = make_database(request.param, tmp_path_factory.mktemp('oarec'))
-    config = make_config(url)
-    init_db(config.database_url)
-    registry = SourceRegistry(config.database_url)
-    for source_url, kind, options in ((sta_server, 'sta', {}),
-                                      (sos_url, 'sos', {'describe_sensor': False})):
-        source = registry.add(source_url, kind, name=kind, stale_after='36500d', options=options)
-        assert run_harvest(config, source.id).outcome == 'success'
-    server = LiveServer(create_app(config, init_database=False))
-    cite = _insert_cite(server.url + '/csw')
-    yield server.url, cite
-    server.close()
-    cleanup()
 
 
 def _get(url: str, **params) -> requests.Response:

@@ -60,3 +60,23 @@ def test_fallback_is_a_success_with_a_notice(run, sos_url):  # noqa: F811
     assert [r['outcome'] for r in runs] == ['success', 'success']
     assert runs[0]['errors'] == [] and len(runs[0]['notices']) == 1
     assert 'listed twice' in runs[0]['notices'][0]
+
+
+def test_init_adds_the_notices_column_to_an_older_database(database_url):
+    """A run history from before notices: ``hubcat init`` adds the column, old runs read back
+    with no notices and new runs store theirs."""
+    from sqlalchemy import text
+
+    from hubcat.db import get_engine, init_db
+    from hubcat.runs import RunLog
+    init_db(database_url)
+    with get_engine(database_url).begin() as conn:
+        conn.execute(text('ALTER TABLE hubcat_runs DROP COLUMN notices'))
+        conn.execute(text("INSERT INTO hubcat_runs (source_name, trigger, started, outcome) "
+                          "VALUES ('old', 'manual', CURRENT_TIMESTAMP, 'success')"))
+    assert 'added column hubcat_runs.notices' in init_db(database_url)
+    log = RunLog(database_url)
+    run_id = log.start(None, 'new', 'manual')
+    log.finish(run_id, 'success', notices=['offering x: listed twice; the first one is kept'])
+    runs = {r['source_name']: r for r in log.list()}
+    assert runs['old']['notices'] == [] and len(runs['new']['notices']) == 1

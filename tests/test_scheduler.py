@@ -4,8 +4,8 @@ No timing assertions: every wait polls with a generous deadline.
 """
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -18,6 +18,7 @@ from sqlalchemy import MetaData, Table, select
 from conftest import ADMIN_TOKEN, REPO, make_config
 from hubcat.app import create_app
 from hubcat.db import get_engine, init_db
+from hubcat.job_store import job_state
 from hubcat.runs import RunLog
 from hubcat.scheduler import JOBS_TABLE, HubCatScheduler, job_id, start_background_scheduler
 from ops_servers import HangingServer, poll
@@ -65,11 +66,11 @@ def _runs(client, source: dict, **filters) -> list[dict]:
 
 
 def _stored_jobs(database_url: str) -> dict:
-    """The job store's rows, unpickled: job id -> job state."""
+    """The job store's rows (JSON documents), read as the store reads them: job id -> job state."""
     engine = get_engine(database_url)
     table = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
     with engine.connect() as conn:
-        return {row.id: pickle.loads(row.job_state) for row in conn.execute(select(table))}
+        return {row.id: job_state(row.id, row.job_state) for row in conn.execute(select(table))}
 
 
 def test_a_scheduled_source_harvests_by_itself_and_keeps_its_schedule_over_a_restart(
@@ -267,12 +268,12 @@ def test_missed_runs_run_once_after_a_restart(sched_config, client, schedulers, 
     # as if the scheduler had been down for four and a half hours
     engine = get_engine(sched_config.database_url)
     table = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
-    state = _stored_jobs(sched_config.database_url)[job_id(source['id'])]
-    state['next_run_time'] = datetime.now(timezone.utc) - timedelta(hours=4, minutes=30)
+    missed = datetime_to_utc_timestamp(datetime.now(timezone.utc) - timedelta(hours=4, minutes=30))
     with engine.begin() as conn:
-        conn.execute(table.update().where(table.c.id == job_id(source['id'])).values(
-            next_run_time=datetime_to_utc_timestamp(state['next_run_time']),
-            job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
+        row = conn.execute(select(table).where(table.c.id == job_id(source['id']))).one()
+        doc = dict(json.loads(row.job_state), next_run_time=missed)
+        conn.execute(table.update().where(table.c.id == row.id).values(
+            next_run_time=missed, job_state=json.dumps(doc).encode()))
 
     # all five ticks are within the grace time: without coalescing, each would run
     schedulers(make_config(sched_config.database_url, **{'hubcat:scheduler': {

@@ -480,3 +480,23 @@ def test_bind_where_binds_spatial_values_and_refuses_leftovers():
                      'title = :pvalue0 /* x */', 'title = $$x$$', 'title = "x"']:
         with pytest.raises(UnsafeSQL):
             bind_where(leftover, ['x'])
+
+
+# ---- full text (csw:AnyText; PostgreSQL full-text search when its index exists) and Not ----------
+@pytest.mark.parametrize('version', VERSIONS)
+@pytest.mark.parametrize('op', ['PropertyIsLike', 'PropertyIsEqualTo'])
+@pytest.mark.parametrize('literal', HOSTILE_LITERALS)
+def test_anytext_literals_are_values(catalogue, version, op, literal):
+    """A word no record has, plus the hostile text: nothing matches (LIKE, or full text on PostgreSQL)."""
+    body = comparison(op, f'zzqx {literal}', prop='<f:{ref}>csw:AnyText</f:{ref}>')
+    assert matched(post(catalogue.client, get_records(version, body))) == 0
+    station = comparison(op, 'Station', prop='<f:{ref}>csw:AnyText</f:{ref}>')
+    assert matched(post(catalogue.client, get_records(version, station))) == 6
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_not_spatial_still_works(catalogue, version):
+    """Not BBOX(Station 1): the service (no location), Station 0 and its two Datastreams."""
+    bbox = spatial('BBOX', ENVELOPE.replace('8 47', '47 8.5').replace(
+        '<gml:Envelope>', f'<gml:Envelope {LATLON}>').format('45.5 7.5'))
+    assert matched(post(catalogue.client, get_records(version, f'<f:Not>{bbox}</f:Not>'))) == 4

@@ -81,5 +81,5 @@ def test_catalogue_stores_identifiers_unchanged(harvested, database_url):
     assert offering['observed_properties'][0] == PROPERTY
     assert offering['row']['hc_observed_property_raw'].split(',')[0] == PROPERTY
     # only the derived label is normalised
-    assert 'Air Temperature Äußen' in offering['row']['hc_observed_property'].split(',')
+    assert 'Air Temperature Äußen' in offering['observed_property_labels']
     assert [r for r in stored(catalogue, PROCEDURE) if r['slots']['procedure'] == [EXACT]]

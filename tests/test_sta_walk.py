@@ -43,6 +43,9 @@ class SpecServer:
              'resultTime': '2025-02-01T01:05:00Z'}]})
         crafted.json('/v1.0/Datastreams(13)/ObservedProperty', self.prop(3))
         crafted.routes['/v1.0/ObservedProperties'] = self.observed_properties
+        crafted.routes['/v1.0/Things(3)/Datastreams'] = lambda p, q: _ok({
+            'value': [], '@iot.nextLink':
+            f'{self.base}/Things(3)/Datastreams?$skip={int(q["$skip"][0]) + 1}'})
         crafted.routes['/v1.0/Sensors'] = lambda p, q: _ok({'value': [
             {'@iot.id': 7, 'name': 'Sensor seven', 'encodingType': 'application/pdf',
              'Datastreams': [{'@iot.id': i} for i in (11, 12, 13)],
@@ -88,6 +91,8 @@ class SpecServer:
                 'multiObservationDataTypes': [OM + 'OM_Measurement'] * 2,
                 'unitOfMeasurements': [{'symbol': 'degC'}, {'symbol': '%'}],
                 'Observations': [{'phenomenonTime': '2025-03-01T00:00:00Z'}]}]
+        if n == 3 and self.endless:   # and its Datastreams page on, empty, for ever
+            thing['Datastreams@iot.nextLink'] = f'{self.base}/Things(3)/Datastreams?$skip=1'
         if n == 3:
             thing['Locations'][0]['location'] = {'type': 'Polygon', 'coordinates': [
                 [[10, 50], [12, 50], [12, 52], [10, 50]]]}
@@ -161,6 +166,9 @@ def test_endless_empty_pages_stop_after_a_few(crafted_server):
     assert any('3 empty pages in a row' in w for w in result.warnings)
     assert not any('page cap' in w for w in result.warnings)
     assert len([r for r in result.records if r.kind == THING]) == 3
+    # the same inside an expansion: Thing 3's Datastreams nextLinks stop after three pages
+    inner = [p for p in crafted_server.requests if p.startswith('/v1.0/Things(3)/Datastreams')]
+    assert len(inner) == 3
 
 
 def test_page_cap_marks_incomplete(spec_server):

@@ -17,6 +17,7 @@ from hubcat.config import Config
 LOGGER = logging.getLogger(__name__)
 DEMO_SCHEDULE = '5m'
 DEMO_STALE_AFTER = '6h'
+DEMO_DICTIONARY = os.path.join(os.path.dirname(__file__), 'dictionary.yaml')
 
 
 def demo_config(base: Config, workdir: str, port: int) -> Config:
@@ -33,7 +34,7 @@ def demo_config(base: Config, workdir: str, port: int) -> Config:
 
 
 def example_requests(csw_url: str) -> list[str]:
-    """Two requests worth trying against the demo catalogue."""
+    """Requests worth trying against the demo catalogue."""
     return [
         f'{csw_url}?service=CSW&version=2.0.2&request=GetRecords&typenames=csw:Record'
         '&elementsetname=brief&resulttype=results&constraintlanguage=CQL_TEXT'
@@ -41,6 +42,10 @@ def example_requests(csw_url: str) -> list[str]:
         f'{csw_url}?service=CSW&version=2.0.2&request=GetRecords&typenames=csw:Record'
         '&elementsetname=full&resulttype=results'
         '&outputschema=urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0&maxrecords=3',
+        # mediation: legacy gas detectors report 'Parameter_1'; the demo dictionary maps it
+        f'{csw_url}?service=CSW&version=2.0.2&request=GetRecords&typenames=csw:Record'
+        '&elementsetname=brief&resulttype=results&maxrecords=50&constraintlanguage=CQL_TEXT'
+        "&constraint=hubcat:ObservedProperty%20=%20'Explosive%20gas%20(LEL)'",
     ]
 
 
@@ -69,11 +74,22 @@ def prepare(config: Config, progress_factory=None, echo=print) -> list:
                 if bar is not None:
                     bar.close()
             echo('  ' + report.summary())
+        load_demo_dictionary(config, echo)
     except Exception:
         for service in running:
             service.handle.shutdown()
         raise
     return running
+
+
+def load_demo_dictionary(config: Config, echo=print) -> int:
+    """Load the demo's dictionary (opaque names of the incident network); returns how many
+    records it re-mapped."""
+    from hubcat.dictionaries import service
+    report = service.load_file(config, DEMO_DICTIONARY)
+    echo(f'parameter dictionary "{report.dictionary["name"]}" loaded: {report.changed} records '
+         'now carry canonical properties (e.g. Parameter_1 on fire engines -> Explosive gas (LEL))')
+    return report.changed
 
 
 def run_demo(base: Config, host: str = '127.0.0.1', port: int = 8000,

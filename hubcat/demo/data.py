@@ -281,6 +281,8 @@ _WEATHER = {
     'air_pressure': ('hPa', 'wxt536'), 'wind_speed': ('m_s', 'wxt536'),
     'wind_direction': ('deg', 'wxt536'), 'precipitation': ('mm', 'wxt536'),
 }
+#: channels of the legacy gas detector, by what they measure
+_LEGACY_CHANNELS = {'EX': 'gas_p1', 'carbon_monoxide': 'gas_p2'}
 _GAS_CHANNELS = {'carbon_monoxide': 'ppm', 'O2': 'vol_pct', 'H2S': 'ppm', 'EX': 'lel', 'ALARM': 'none'}
 
 
@@ -373,9 +375,13 @@ def _add_fire_engine(b: _Builder, index: int, call_sign: str, vehicle: str, base
                                    f'Fire engine {vehicle} {call_sign} with a multi-gas detector; '
                                    'position from the vehicle GNSS', properties, track)
     channels = _pick(rng, ['carbon_monoxide', 'O2'], ['H2S', 'EX', 'ALARM'], 3, 5)
+    if index % 2 == 1:   # an older detector: numbered channels (the demo dictionary maps them)
+        channels = ['EX', 'carbon_monoxide', 'O2']
     for prop in channels:
         kind = sc.CATEGORY if prop == 'ALARM' else sc.MEASUREMENT
         spec = _StreamSpec(prop, _GAS_CHANNELS[prop], 'gas_detector', 2, kind)
+        if index % 2 == 1 and prop in _LEGACY_CHANNELS:
+            spec = _StreamSpec(_LEGACY_CHANNELS[prop], spec.unit, 'gas_detector_legacy', 2, kind)
         b.datastream(thing_id, properties['stationCode'], call_sign, spec, feature_at,
                      b.newest(False), rng.randint(5, 8))
 

@@ -83,6 +83,7 @@ UNITS = {
 _AHR_PARAMS = 'http://pegel.ahr-demo.example.org/parameters/'
 _GAS = 'urn:x-hubcat-demo:gas-detector:channel:'
 _NRW_PARAMS = 'http://wasser.nachbar-demo.example.org/parameter/'
+_GAS_LEGACY = 'urn:x-hubcat-demo:gas-detector-gx4:channel:'
 
 PROPERTIES = {
     # well-described properties with vocabulary URIs
@@ -136,6 +137,11 @@ PROPERTIES = {
     'H2S': Property('H2S', _GAS + 'H2S', 'Detector channel H2S.', 0.0, 12.0),
     'O2': Property('O2', _GAS + 'O2', 'Detector channel O2.', 19.6, 20.9),
     'EX': Property('EX', _GAS + 'EX', 'Detector channel EX (flammable gases).', 0.0, 18.0, 0),
+    # legacy detectors on some fire engines number their channels (demo dictionary maps them)
+    'gas_p1': Property('Parameter_1', _GAS_LEGACY + '1', 'Channel 1 of the detector.',
+                       0.0, 18.0, 0),
+    'gas_p2': Property('Parameter_2', _GAS_LEGACY + '2', 'Channel 2 of the detector.',
+                       0.0, 35.0, 0),
     'ALARM': Property('ALARM', _GAS + 'ALARM', 'Alarm state of the detector.', 0, 0, 0,
                       ('none', 'none', 'none', 'A1', 'A2')),
     # the neighbouring agency's German parameter names
@@ -164,6 +170,9 @@ SENSORS = {
     'gas_detector': SensorModel('Multi-gas detector X-8',
                                 'Portable four-channel gas detector with alarm output.',
                                 'application/pdf', _DATASHEETS + 'multigas-x8.pdf'),
+    'gas_detector_legacy': SensorModel('Gas detector GX-4 (legacy)',
+                                       'Older detector that reports numbered channels only.',
+                                       'application/pdf', _DATASHEETS + 'gx-4.pdf'),
     'aq_node': SensorModel('Air quality node AQ-2',
                            'Optical particle counter and electrochemical NO2 cell.',
                            'application/pdf', _DATASHEETS + 'aq-2.pdf'),

@@ -121,6 +121,7 @@ def reapply(config, conn, chunk: int = 500) -> int:
 
     :returns: how many records changed
     """
+    from hubcat import multivalue
     from hubcat.catalogue import Catalogue
     from hubcat.db import records_table
     from hubcat.times import iso, utcnow
@@ -133,7 +134,7 @@ def reapply(config, conn, chunk: int = 500) -> int:
     changed = 0
     for start in range(0, len(identifiers), chunk):
         part = identifiers[start:start + chunk]
-        updates = []
+        updates, searched = [], []
         for row in conn.execute(select(t.c.identifier, t.c.hc_record, t.c.hc_hash,
                                        t.c.hc_source_id, t.c.hc_status, t.c.hc_status_reason,
                                        t.c.hc_last_seen).where(t.c.identifier.in_(part))):
@@ -144,8 +145,10 @@ def reapply(config, conn, chunk: int = 500) -> int:
             values = Catalogue.content_columns(fresh, row.hc_status or 'online',
                                                row.hc_status_reason or '', stamp)
             updates.append(dict(values, _id=row.identifier))
+            searched.append((row.identifier, multivalue.record_values(fresh)))
         if updates:
             conn.execute(t.update().where(t.c.identifier == bindparam('_id')), updates)
+            multivalue.write_values(conn, searched)
             changed += len(updates)
     LOGGER.info('dictionaries re-applied: %d records changed', changed)
     return changed

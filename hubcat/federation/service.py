@@ -10,6 +10,7 @@ import logging
 from typing import Mapping, Optional
 
 from hubcat.config import Config
+from hubcat.csw_paging import max_records_cap
 from hubcat.federation.csw_request import CswError, CswRequest, parse_request
 from hubcat.federation.fanout import SEEN_REQUESTS, SeenRequests, federate, lookup
 from hubcat.federation.capabilities import capabilities
@@ -48,6 +49,7 @@ def answer(config: Config, method: str, args: Mapping[str, str], body: bytes,
     try:
         req = parse_request(method, args, body)
         version = req.version
+        req.max_records = min(req.max_records, max_records_cap(config))
         peers = list_peers(config)
         if req.operation == 'GetCapabilities':
             return 200, XML, capabilities(config, url, peers, req.version), {}

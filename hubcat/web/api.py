@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from hubcat.csw import authorised
+from hubcat.auth import admin_refusal
 from hubcat.sources import SourceError, SourceExists, SourceNotFound, SourceRegistry
 
 LOGGER = logging.getLogger(__name__)
@@ -52,14 +52,9 @@ def admin_only(view):
     """Refuse the request unless it carries the administrator token (401; 403 if none is set)."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        config = _config()
-        if not config.admin_token:
-            raise ApiError(403, 'writes are disabled: no administrator token is configured '
-                                '([hubcat] admin_token or HUBCAT_ADMIN_TOKEN)')
-        if not authorised(config, request.headers):
-            raise ApiError(401, 'this request needs the administrator token '
-                                '(Authorization: Bearer <token>)',
-                           {'WWW-Authenticate': 'Bearer realm="HubCat"'})
+        refusal = admin_refusal(_config(), request.headers)
+        if refusal is not None:
+            raise ApiError(refusal.status, refusal.message, refusal.headers)
         return view(*args, **kwargs)
     return wrapper
 

@@ -8,6 +8,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, current_app, request
 
+from hubcat.csw_request import CswRequestError, parse_kvp, requested_version
 from hubcat.federation.csw_request import CswError, parse_request
 from hubcat.federation.fanout import SeenRequests, distributed_search
 from hubcat.federation.service import XML, answer, local_peer
@@ -54,14 +55,20 @@ def federated_csw():
     config = current_app.config['HUBCAT']
     app = current_app._get_current_object()
     body = request.get_data() if request.method == 'POST' else b''
+    try:   # the same KVP rules as /csw: a parameter named twice (in any case) is refused
+        args = parse_kvp(request.query_string.decode('latin-1'))
+    except CswRequestError as err:
+        status, ctype, content, headers = err.answer(
+            requested_version(request.query_string, body))
+        return Response(content, status=status, content_type=ctype, headers=headers)
     local = local_peer(config, request.host_url.rstrip('/') + LOCAL_CSW_PATH)
     status, ctype, content, headers = answer(
-        config, request.method, request.args, body, request.headers, request.base_url,
+        config, request.method, args, body, request.headers, request.base_url,
         local, app_transport(app), seen_requests())
     return Response(content, status=status, content_type=ctype, headers=headers)
 
 
-def csw_distributed_hook(config, _csw_request, flask_request):
+def csw_distributed_hook(config, csw_request, flask_request):
     """A ``hubcat.web.csw.REQUEST_HOOKS`` hook: CSW DistributedSearch at the local /csw.
 
     Returns None (pycsw answers alone) unless the request is a GetRecords with
@@ -70,9 +77,8 @@ def csw_distributed_hook(config, _csw_request, flask_request):
     searched at once with hopCount - 1 and the same request id, and the merged
     answer is returned as ``(status, content_type, body, headers)``.
     """
-    body = flask_request.get_data() if flask_request.method == 'POST' else b''
-    try:
-        req = parse_request(flask_request.method, flask_request.args, body)
+    try:   # the request /csw parsed and checked, not a second reading of the HTTP request
+        req = parse_request(csw_request.method, csw_request.kvp, csw_request.body)
     except CswError:
         return None  # pycsw reports its own errors
     if req.operation != 'GetRecords' or req.hop_count is None or req.hop_count <= 1:

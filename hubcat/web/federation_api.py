@@ -12,7 +12,8 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
-from hubcat.csw import authorised
+from hubcat.auth import admin_refusal
+from hubcat.csw_request import CswRequestError, parse_kvp
 from hubcat.federation.csw_request import parse_xml
 from hubcat.federation.fanout import federate
 from hubcat.federation.service import local_peer
@@ -34,14 +35,10 @@ _error = error_response
 
 def _refusal():
     """None if the request carries the admin token, else the JSON error to answer."""
-    config = current_app.config['HUBCAT']
-    if not config.admin_token:
-        return _error(403, 'writes are disabled: no admin token is configured')
-    if not request.headers.get('Authorization', '').startswith('Bearer '):
-        return _error(401, 'missing "Authorization: Bearer <token>" header')
-    if not authorised(config, request.headers):
-        return _error(401, 'wrong admin token')
-    return None
+    refusal = admin_refusal(current_app.config['HUBCAT'], request.headers)
+    if refusal is None:
+        return None
+    return _error(refusal.status, refusal.message, refusal.headers)
 
 
 @bp.get('/api/peers')
@@ -97,7 +94,10 @@ def search():
     elapsed}]}``; 502 when no peer answered.
     """
     config = current_app.config['HUBCAT']
-    args = request.args
+    try:   # one value per parameter, no character XML cannot carry (as /csw)
+        args = parse_kvp(request.query_string.decode('latin-1'))
+    except CswRequestError as err:
+        return _error(400, err.text)
     try:
         bbox = parse_bbox(args['bbox']) if args.get('bbox') else None
         xml = build_getrecords(args.get('q', ''), bbox, args.get('type', ''),

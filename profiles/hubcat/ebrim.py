@@ -19,6 +19,7 @@ NSMAP = {'rim': RIM, 'wrs': WRS, 'gml': GML}
 STATUS_SUBMITTED = 'urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted'
 CLASSIFICATION_SCHEME = 'urn:ogc:def:ebRIM-ClassificationScheme:OGC:ObjectType'
 SLOT = 'urn:hubcat:slot:'
+URI_TYPE = 'urn:oasis:names:tc:ebxml-regrep:DataType:URI'
 #: canonical observed properties (parameter dictionaries): nodeRepresentation is the
 #: property's URI (its label when it has none)
 PROPERTY_SCHEME = 'urn:hubcat:def:ebRIM-ClassificationScheme:ObservedProperty'
@@ -101,6 +102,8 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
         _slot(node, SLOT + 'phenomenonTimeBegin', [rec.time_begin])
         _slot(node, SLOT + 'phenomenonTimeEnd', [rec.time_end])
         _slot(node, 'http://purl.org/dc/elements/1.1/subject', rec.keywords)
+        _slot(node, SLOT + 'dataLink', [l.url for l in rec.links if l.is_data], URI_TYPE)
+        _slot(node, SLOT + 'onlineResource', [l.url for l in rec.links], URI_TYPE)
         if esn == 'full':
             for name in sorted(rec.slots):
                 _slot(node, name, rec.slots[name])

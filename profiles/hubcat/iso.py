@@ -161,6 +161,9 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
                 _string(res, 'gmd:name', link.name)
             if link.description:
                 _string(res, 'gmd:description', link.description)
+            if link.is_data:
+                _code(res, 'gmd:function/gmd:CI_OnLineFunctionCode', 'CI_OnLineFunctionCode',
+                      'download')
     return node
 
 

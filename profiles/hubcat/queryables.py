@@ -31,9 +31,10 @@ ASSOCIATION_QUERYABLES = {
     'rim:targetObject': 'hc_assoc_target',
 }
 
-#: columns holding comma-joined lists: equality means "one of the values equals"
+#: columns holding lists (comma-joined in the records table, one row per value in
+#: hubcat_record_values): a comparison applies to each value (hubcat/multivalue.py)
 MULTI_VALUED_COLUMNS = ('hc_observed_property_raw', 'hc_observed_property',
-                        'hc_observed_property_uri', 'hc_unit', 'keywords')
+                        'hc_observed_property_uri', 'hc_unit', 'keywords', 'operateson')
 
 
 def as_pycsw(queryables: dict) -> dict:

@@ -1,0 +1,217 @@
+"""Multi-valued queryables, stored one value per row in ``hubcat_record_values``.
+
+Observed properties, units, keywords (``dc:subject``) and a service's operatesOn are
+lists.  The records table keeps them comma-joined for pycsw and display, without a
+btree index (a service's operatesOn grows with every Thing: PostgreSQL refuses btree
+keys above 2,704 bytes).  Every single value is also a row ``(identifier, field,
+value)`` of ``hubcat_record_values``, and filters on these columns are rewritten to
+look the values up there, so that:
+
+* equality is exact per value (``'1'`` does not match ``1,2-XYLENE O-XYLENE``, and
+  ``%``/``_`` in an equality value are plain characters);
+* LIKE and case-insensitive comparisons apply to each value on its own;
+* GetDomain lists distinct single values, not joined lists.
+
+Values come from the :class:`~hubcat.records.CatalogRecord` when the row has one
+(a value may contain a comma), else from the comma-joined column (rows inserted
+through CSW-T).
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable, Mapping, Optional
+
+from sqlalchemy import text
+
+from hubcat.records import SERVICE, CatalogRecord
+from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
+
+VALUES_TABLE = 'hubcat_record_values'
+#: characters of a value in the btree index (PostgreSQL keys must stay below 2,704 bytes)
+KEY_CHARS = 200
+
+
+def record_units(record: CatalogRecord) -> list[str]:
+    """The units ``hubcat:Unit`` matches, one by one (a MultiDatastream's units apart:
+    its joined ``'degC, %'`` display form is not one of them)."""
+    units = list(record.unit_values())
+    single = [u for u in units if ', ' not in u]
+    return single if single else units
+
+
+#: column -> the values of a record for it (columns without one split the joined column)
+EXTRACTORS: dict[str, Callable[[CatalogRecord], list]] = {
+    'hc_observed_property': lambda r: r.property_labels(),
+    'hc_observed_property_uri': lambda r: r.property_uris(),
+    'hc_observed_property_raw': lambda r: r.observed_properties,
+    'hc_unit': record_units,
+    'keywords': lambda r: r.keywords,
+    'operateson': lambda r: [a.target for a in r.associations] if r.kind == SERVICE else [],
+}
+
+
+def record_values(record: CatalogRecord) -> list[tuple[str, str]]:
+    """(field, value) pairs of one record, each value once per field."""
+    pairs = []
+    for column in MULTI_VALUED_COLUMNS:
+        extract = EXTRACTORS.get(column)
+        values = extract(record) if extract else []
+        pairs.extend((column, v) for v in dict.fromkeys(v for v in values if v))
+    return pairs
+
+
+def row_values(row: Mapping) -> list[tuple[str, str]]:
+    """(field, value) pairs of a records-table row: from its record, else its columns."""
+    if row.get('hc_record'):
+        return record_values(CatalogRecord.from_json(row['hc_record']))
+    pairs = []
+    for column in MULTI_VALUED_COLUMNS:
+        joined = row.get(column) or ''
+        pairs.extend((column, v) for v in dict.fromkeys(p.strip() for p in joined.split(','))
+                     if v)
+    return pairs
+
+
+def write_values(conn, items: Iterable[tuple[str, list]], replace: bool = True,
+                 chunk: int = 500) -> None:
+    """Store the values of records (in ``conn``'s transaction).
+
+    :param items: (identifier, [(field, value), ...]) per record
+    :param replace: forget the values these identifiers had before (False for new records)
+    """
+    items = list(items)
+    if replace:
+        delete_values(conn, [identifier for identifier, _ in items], chunk)
+    inserts = [{'identifier': identifier, 'field': field, 'value': value}
+               for identifier, pairs in items for field, value in pairs]
+    insert = text(f'INSERT INTO {VALUES_TABLE} (identifier, field, value) '
+                  'VALUES (:identifier, :field, :value)')
+    for start in range(0, len(inserts), chunk * 10):
+        conn.execute(insert, inserts[start:start + chunk * 10])
+
+
+def delete_values(conn, identifiers: list[str], chunk: int = 500) -> None:
+    """Forget the values of these records."""
+    from sqlalchemy import bindparam
+    statement = text(f'DELETE FROM {VALUES_TABLE} WHERE identifier IN :ids').bindparams(
+        bindparam('ids', expanding=True))
+    for start in range(0, len(identifiers), chunk):
+        conn.execute(statement, {'ids': identifiers[start:start + chunk]})
+
+
+def index_ddl(dialect: str) -> list[str]:
+    """Index statements of the values table (idempotent); PostgreSQL adds a trigram
+    index for LIKE when ``pg_trgm`` is available (:func:`hubcat.search_indexes.pg_ddl`)."""
+    return [
+        f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_identifier ON {VALUES_TABLE} (identifier)',
+        f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_key ON {VALUES_TABLE} '
+        f'(field, substr(value, 1, {KEY_CHARS}))',
+        f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_folded ON {VALUES_TABLE} '
+        f'(field, substr(lower(value), 1, {KEY_CHARS}))',
+    ]
+
+
+_COLUMNS = '|'.join(sorted(MULTI_VALUED_COLUMNS, key=len, reverse=True))
+#: a comparison on a multi-valued column as HubCat's filter translation (hubcat.filters.sql)
+#: or pycsw writes it: ``col = :p``, ``lower(col) != lower(:p)``, ``col like :p escape :e``
+_COMPARISON = re.compile(
+    r'(?<![\w.])(?:(?P<lower>lower)\((?P<lcol>%s)\)|(?P<col>%s))(?!\w)\s*'
+    r'(?P<op>=|!=|<>|(?<=\s)like(?=\s)|(?<=\s)ilike(?=\s))\s*'
+    r'(?P<rhs>lower\(:pvalue\d+\)|:pvalue\d+)(?P<escape>\s+escape\s+:pvalue\d+)?'
+    % (_COLUMNS, _COLUMNS), re.IGNORECASE)
+
+
+def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
+           lower: bool = False, escape: str = '') -> str:
+    """SQL: the rows of ``table`` having a value of ``column`` that compares ``op`` to ``rhs``.
+
+    :param field_param: the bound parameter holding ``column``'s name
+    :param lower: compare ``lower()`` of the value (``rhs`` is ``lower(:p)`` then)
+    :param escape: the LIKE ``escape :p`` clause, if any
+    """
+    op = op.lower()
+    value = 'lower(v.value)' if lower else 'v.value'
+    if op in ('=', '!=', '<>'):
+        match = (f'{value} = {rhs} AND substr({value}, 1, {KEY_CHARS}) = '
+                 f'substr({rhs}, 1, {KEY_CHARS})')
+    else:
+        match = f'{value} {op} {rhs}{escape}'
+    subquery = (f'SELECT v.identifier FROM {VALUES_TABLE} v '
+                f'WHERE v.field = {field_param} AND {match}')
+    if op in ('!=', '<>'):  # no value equals (rows with no value stay out, as in SQL)
+        return f'({table}.{column} IS NOT NULL AND {table}.identifier NOT IN ({subquery}))'
+    return f'{table}.identifier IN ({subquery})'
+
+
+def rewrite_filter(where: str, values: list, table: str) -> tuple[str, list]:
+    """``(where, values)`` with every comparison on a multi-valued column made per value
+    (the column names are bound as parameters too: no literal enters the SQL text)."""
+    values = list(values)
+
+    def rewrite(match: re.Match) -> str:
+        column = match['lcol'] or match['col']
+        values.append(column)
+        return lookup(table, column, match['op'], match['rhs'], f':pvalue{len(values) - 1}',
+                      lower=bool(match['lower']), escape=match['escape'] or '')
+    return _COMPARISON.sub(rewrite, where), values
+
+
+def domain(session, table: str, column: str, count: bool,
+           repo_filter: Optional[str] = None) -> list:
+    """GetDomain of a multi-valued column: distinct single values (and their record counts).
+
+    :param repo_filter: the repository's SQL filter on ``table``, if any
+    """
+    where = "v.field = :field"
+    if repo_filter:
+        where += f' AND v.identifier IN (SELECT identifier FROM {table} WHERE {repo_filter})'
+    if count:
+        sql = (f'SELECT v.value, count(DISTINCT v.identifier) FROM {VALUES_TABLE} v '
+               f'WHERE {where} GROUP BY v.value ORDER BY v.value')
+    else:
+        sql = f'SELECT DISTINCT v.value FROM {VALUES_TABLE} v WHERE {where} ORDER BY v.value'
+    return [tuple(row) for row in session.execute(text(sql), {'field': column})]
+
+
+def backfill(conn, table: str, chunk: int = 2000) -> list[str]:
+    """Fill in the values of fields that have none yet although records hold some
+    (a database made before ``hubcat_record_values``, or a new multi-valued column);
+    returns the fields filled."""
+    columns = [c['name'] for c in _columns(conn, table)]
+    missing = []
+    for field in MULTI_VALUED_COLUMNS:
+        if field not in columns:
+            continue
+        has_values = conn.execute(text(
+            f'SELECT 1 FROM {VALUES_TABLE} WHERE field = :f LIMIT 1'), {'f': field}).first()
+        has_data = conn.execute(text(
+            f'SELECT 1 FROM {table} WHERE {field} IS NOT NULL LIMIT 1')).first()
+        if has_data and not has_values:
+            missing.append(field)
+    if not missing:
+        return []
+    wanted = [c for c in ('identifier', 'hc_record', *MULTI_VALUED_COLUMNS) if c in columns]
+    insert = text(f'INSERT INTO {VALUES_TABLE} (identifier, field, value) '
+                  'VALUES (:identifier, :field, :value)')
+    result = conn.execution_options(stream_results=True).execute(
+        text(f'SELECT {", ".join(wanted)} FROM {table}'))
+    while True:
+        rows = result.mappings().fetchmany(chunk)
+        if not rows:
+            break
+        batch = [{'identifier': row['identifier'], 'field': f, 'value': v}
+                 for row in rows for f, v in row_values(row) if f in missing]
+        if batch:
+            conn.execute(insert, batch)
+    return missing
+
+
+def _columns(conn, table: str) -> list[dict]:
+    from sqlalchemy import inspect
+    return inspect(conn).get_columns(table)
+
+
+def values_table():
+    """The SQLAlchemy table of the values (:data:`hubcat.models.record_values`)."""
+    from hubcat.models import record_values as table
+    return table
