@@ -94,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', default='5000,100000', help='Datastream counts, comma-separated')
     parser.add_argument('--per-thing', type=int, default=5)
-    parser.add_argument('--port', type=int, default=8290)
+    parser.add_argument('--port', type=int, default=8296)
     parser.add_argument('--database', help='an empty catalogue database URL (default: SQLite)')
     parser.add_argument('--baseline-project', type=Path,
                         help='an older HubCat checkout to measure the same way')
