@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -156,9 +157,16 @@ def client_from_options(options: dict, policy: Optional[UrlPolicy] = None,
                       max_workers=int(options.get('max_workers', 4)), policy=policy, auth=auth)
 
 
+# urllib3's wording around the reason: "HTTPConnection(host='h', port=1): Failed to
+# establish a new connection: [Errno 111] Connection refused" -> "Connection refused"
+_URLLIB3_NOISE = re.compile(r"\w*HTTPS?Connection(?:Pool)?\([^)]*\):\s*|<[^>]*>:\s*|"
+                            r"Failed to establish a new connection:\s*|\[Errno -?\d+\]\s*")
+
+
 def _reason(err: Exception) -> str:
     text = str(err.args[0] if err.args else err)
     reason = getattr(err.args[0], 'reason', None) if err.args else None
     if reason is not None:
         text = str(reason)
-    return redact_text(text.split('\n')[0][:200])
+    text = _URLLIB3_NOISE.sub('', text.split('\n')[0]).strip() or text
+    return redact_text(text[:200])

@@ -24,7 +24,7 @@ from hubcat import dublincore, multivalue
 from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import (DATASTREAM, HAS_PROCEDURE, OFFERING, PROCEDURE, THING, CatalogRecord,
-                            make_identifier)
+                            json_hash, make_identifier)
 from hubcat.search_indexes import clip_title
 from hubcat.times import iso, parse_time, utcnow
 
@@ -252,6 +252,7 @@ class Catalogue:
 
     @staticmethod
     def _row(record: CatalogRecord, source_id: int, status: str, reason: str, stamp: str) -> dict:
+        text = record.to_json()
         return {
             'identifier': record.identifier,
             'typename': 'csw:Record',
@@ -267,6 +268,7 @@ class Catalogue:
             'relation': record.parent_id,
             'time_begin': record.time_begin,
             'time_end': record.time_end,
+            'date': dublincore.record_date(record),  # completed by sync (last change)
             'format': 'application/json' if record.service_type == 'STA' else 'application/xml',
             'source': record.service_url or None,
             'organization': record.organization,
@@ -292,8 +294,8 @@ class Catalogue:
             'hc_service_url': record.service_url or None,
             'hc_service_id': record.service_id or None,
             'hc_thing_id': record.thing_id,
-            'hc_hash': record.content_hash(),
-            'hc_record': record.to_json(),
+            'hc_hash': json_hash(text),
+            'hc_record': text,
         }
 
     @staticmethod

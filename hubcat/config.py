@@ -86,6 +86,7 @@ DEFAULTS = {
         'reconcile_interval': '30s',
         'max_workers': '10',
         'misfire_grace_time': '1h',
+        'min_interval': '1m',   # the shortest harvest interval a source may have
     },
     'hubcat:federation': {
         'include_local': 'false',
@@ -194,14 +195,16 @@ class Config:
         return parse_duration(self.get('hubcat:harvest', 'lease', '2m'))
 
     def scheduler_options(self) -> dict:
-        """Scheduler settings: reconcile_interval and misfire_grace_time (seconds; the grace
-        time is None when set to 'none', i.e. a missed run always runs once), max_workers."""
+        """Scheduler settings: reconcile_interval, min_interval and misfire_grace_time (seconds;
+        the grace time is None when set to 'none', i.e. a missed run always runs once),
+        max_workers."""
         opts = self.section('hubcat:scheduler')
         grace = str(opts.get('misfire_grace_time', '1h')).strip().lower()
         return {
             'reconcile_interval': parse_duration(opts.get('reconcile_interval', '30s')),
             'max_workers': int(opts.get('max_workers', 10)),
             'misfire_grace_time': None if grace in ('none', '') else parse_duration(grace),
+            'min_interval': parse_duration(opts.get('min_interval', '1m')),
         }
 
     def pycsw_config(self, url: str) -> configparser.ConfigParser:

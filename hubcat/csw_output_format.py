@@ -11,7 +11,7 @@ from typing import Optional
 from hubcat.ows import exception_report
 
 #: the output formats HubCat answers in
-SUPPORTED_OUTPUT_FORMATS = ('application/xml', 'application/json')
+SUPPORTED_OUTPUT_FORMATS = ('application/xml', 'application/json', 'application/atom+xml')
 
 
 def requested_output_format(csw_request) -> str:

@@ -11,6 +11,8 @@
   ``maxRecords=0``), the answer says ``numberOfRecordsReturned="0"`` and
   ``nextRecord`` is the record to ask for next (``startPosition``, or 0 when there
   is none): :func:`fix_hits`.
+- GetCapabilities advertises ``default_maxrecords`` as ``MaxRecordDefault`` (pycsw
+  advertises its cap there): :func:`fix_capabilities`.
 """
 from __future__ import annotations
 
@@ -138,5 +140,26 @@ def fix_hits(csw_request: CswRequest, answer: tuple) -> tuple:
     start = start_position(csw_request)
     results[0].set('numberOfRecordsReturned', '0')
     results[0].set('nextRecord', str(start) if start <= matched else '0')
+    body = etree.tostring(doc, xml_declaration=True, encoding='UTF-8', pretty_print=True)
+    return (status, content_type, body, *rest)
+
+
+def fix_capabilities(config: Config, answer: tuple) -> tuple:
+    """The answer with ``MaxRecordDefault`` = ``[hubcat] default_maxrecords`` when it is a
+    Capabilities document (pycsw writes its cap, ``[server] maxrecords``, there)."""
+    status, content_type, content, *rest = answer
+    if b'MaxRecordDefault' not in content or 'xml' not in (content_type or ''):
+        return answer
+    from harvesters.http import safe_xml_parser
+    try:
+        doc = etree.fromstring(content, safe_xml_parser())
+    except (etree.XMLSyntaxError, ValueError):
+        return answer
+    if etree.QName(doc).localname != 'Capabilities':
+        return answer
+    for constraint in doc.iter('{*}Constraint'):
+        if constraint.get('name') == 'MaxRecordDefault':
+            for value in constraint.iter('{*}Value', '{*}DefaultValue'):
+                value.text = str(default_max_records(config))
     body = etree.tostring(doc, xml_declaration=True, encoding='UTF-8', pretty_print=True)
     return (status, content_type, body, *rest)

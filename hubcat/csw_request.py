@@ -67,6 +67,8 @@ class CswRequest:
     soap: str = ''
     #: set by a hook that changed ``kvp`` (pycsw always gets the current ``kvp``)
     rewritten: bool = False
+    #: what hooks found out for the steps after them (e.g. ``associations_only``)
+    flags: dict = field(default_factory=dict)
 
     @property
     def operation(self) -> str:

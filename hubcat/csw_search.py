@@ -6,7 +6,9 @@ optional parameters (``q=&bbox=`` as OpenSearch clients send them), and knows
 nothing of HubCat's ``status``, ``observedProperty`` and ``type`` parameters.
 This hook rewrites such a request before pycsw sees it: empty optional
 parameters are dropped, and the constraint and every search parameter become
-one Filter joined by And (``constraintlanguage=FILTER``).
+one Filter joined by And (``constraintlanguage=FILTER``), with the meanings of
+:mod:`hubcat.filters.search_params` (also when there is no constraint, so that
+``q``/``bbox``/``time`` mean the same everywhere).
 """
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from typing import Optional
 from lxml import etree
 
 from hubcat.filters import CqlError, FilterError, cql_to_filter
-from hubcat.filters.search_params import (EQUALITY_PARAMETERS, SEARCH_PARAMETERS, combine,
-                                          has_search_parameters, search_predicates)
-from hubcat.ows import exception_report
+from hubcat.filters.search_params import (SEARCH_PARAMETERS, combine, has_search_parameters,
+                                          search_predicates)
+from hubcat.csw_request import CswRequestError
 
 #: optional KVP parameters whose empty value means "not given"
 OPTIONAL_PARAMETERS = SEARCH_PARAMETERS + ('startposition', 'maxrecords', 'constraint',
@@ -66,20 +68,22 @@ def constraint_predicates(kvp: dict) -> list:
 
 
 def kvp_search_hook(config, csw_request, flask_request) -> Optional[tuple]:
-    """Rewrite a KVP GetRecords as the module docstring says; an ExceptionReport if it is bad."""
+    """Rewrite a KVP GetRecords as the module docstring says.
+
+    :raises CswRequestError: InvalidParameterValue naming the parameter that is malformed
+    """
     if not _applies(csw_request):
         return None
     kvp = csw_request.kvp
     changed = drop_empty_parameters(kvp)
-    own = any(kvp.get(name, '').strip() for name in EQUALITY_PARAMETERS)
-    if own or (kvp.get('constraint', '').strip() and has_search_parameters(kvp)):
+    if has_search_parameters(kvp):
         try:
             predicates = constraint_predicates(kvp) + search_predicates(kvp)
         except (FilterError, CqlError) as err:
             locator = 'constraint' if isinstance(err, CqlError) else err.locator
             locator = locator if locator in kvp or locator == 'constraintlanguage' else 'constraint'
-            return 200, 'application/xml; charset=UTF-8', exception_report(
-                'InvalidParameterValue', locator, f'Invalid {locator}: {err}', csw_request.version)
+            raise CswRequestError('InvalidParameterValue', locator,
+                                  f'Invalid {locator}: {err}') from None
         for name in SEARCH_PARAMETERS:
             kvp.pop(name, None)
         kvp['constraintlanguage'] = 'FILTER'

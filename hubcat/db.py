@@ -142,6 +142,12 @@ def init_db(url: str, table: str = 'records') -> list[str]:
         metadata.create_all(engine, tables=missing)
         done.extend(f'created table {t.name}' for t in missing)
     done.extend(_add_missing_columns(engine, [t for t in metadata.sorted_tables if t not in missing]))
+    with engine.begin() as conn:  # dc:date of records harvested before it was filled (issue 9.10)
+        filled = conn.execute(text(
+            f"UPDATE {table} SET date = coalesce(time_end, date_modified) WHERE date IS NULL "
+            f"AND hc_record IS NOT NULL")).rowcount
+    if filled:
+        done.append(f'filled dc:date of {filled} harvested records')
     done.extend(_search_indexes(engine, table))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl

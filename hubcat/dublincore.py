@@ -42,9 +42,15 @@ def status_text(status: str, reason: str = '') -> str:
     return f'{status}:{reason}' if status == 'offline' and reason else status
 
 
+def record_date(record: CatalogRecord, modified: str = '') -> str:
+    """``dc:date`` of a record: its last change at the source (the newest observation of a
+    Datastream or offering), else ``modified`` (the harvest that last saw it change)."""
+    return record.time_end or modified or ''
+
+
 def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
               modified: str = '') -> str:
-    """The full csw:Record document of a record, as text."""
+    """The full csw:Record document of a record, as text (``modified``: dct:modified)."""
     root = etree.Element(f'{{{NS["csw"]}}}Record', nsmap=NS)
 
     def add(tag: str, text, **attrs) -> None:
@@ -72,6 +78,7 @@ def render_dc(record: CatalogRecord, status: str = 'online', reason: str = '',
     add('dc:subject', status_text(status, reason), scheme=STATUS_SCHEME)
     add('dc:format', 'application/json' if record.service_type == 'STA' else 'application/xml')
     add('dc:relation', record.parent_id)
+    add('dc:date', record_date(record, modified))
     add('dct:modified', modified)
     add('dct:abstract', record.abstract)
     add('dc:publisher', record.organization)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Optional
 
 # Kinds of registry object (the ``hc_kind`` column).
@@ -204,10 +204,17 @@ class CatalogRecord:
                        for w in (m.label, *m.synonyms, m.uri, m.display, m.unit_code))
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict of the record."""
-        data = asdict(self)
-        if self.bbox is not None:
-            data['bbox'] = list(self.bbox)
+        """A JSON-ready dict of the record (what ``dataclasses.asdict`` gives, built
+        directly: asdict's deep recursion dominated harvests and re-applications)."""
+        data = {}
+        for name, value in self.__dict__.items():
+            if isinstance(value, list):
+                value = [_plain(v) for v in value]
+            elif isinstance(value, dict):
+                value = {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[name] = value
         return data
 
     def to_json(self) -> str:
@@ -217,7 +224,7 @@ class CatalogRecord:
 
     def content_hash(self) -> str:
         """A hash of the record's content: equal hashes mean nothing changed."""
-        return hashlib.sha1(self.to_json().encode('utf-8')).hexdigest()
+        return json_hash(self.to_json())
 
     @classmethod
     def from_dict(cls, data: dict) -> 'CatalogRecord':
@@ -237,8 +244,20 @@ class CatalogRecord:
         return cls.from_dict(json.loads(text))
 
 
+def _plain(value):
+    """A list item of a record as JSON-ready data (nested dataclasses as dicts)."""
+    if hasattr(value, '__dataclass_fields__'):
+        return {k: list(v) if isinstance(v, list) else v for k, v in value.__dict__.items()}
+    return value
+
+
 def _unique(values) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+def json_hash(text: str) -> str:
+    """The content hash of a record's :meth:`CatalogRecord.to_json` text."""
+    return hashlib.sha1(text.encode('utf-8')).hexdigest()
 
 
 def make_identifier(*parts: str) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
 from hubcat import filter_guard, multivalue, query_log
+from hubcat.csw_associations import associations_only
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.search_indexes import clip_title
 from hubcat.spatial_index import prefilter
@@ -187,7 +188,7 @@ class HubCatRepository(Repository):
         """The repository filter, plus the association typename rule."""
         query = super()._get_repo_filter(query)
         typename = self.dataset.typename
-        if self._typenames and list(self._typenames) == [ASSOCIATION_TYPENAME]:
+        if associations_only() or (self._typenames and list(self._typenames) == [ASSOCIATION_TYPENAME]):
             return query.filter(typename == ASSOCIATION_TYPENAME)
         if self._typenames and ASSOCIATION_TYPENAME in self._typenames:
             return query

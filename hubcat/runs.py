@@ -19,6 +19,8 @@ from hubcat.models import sources as sources_table
 from hubcat.times import iso
 
 RUNNING, SUCCESS, PARTIAL, FAILED = 'running', 'success', 'partial', 'failed'
+#: the most runs one listing returns (CLI ``runs --limit``, ``/api/runs?limit=``)
+MAX_RUNS = 1000
 COUNT_FIELDS = ('added', 'updated', 'unchanged', 'went_offline', 'came_online')
 INTERRUPTED = 'interrupted'
 

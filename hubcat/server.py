@@ -1,8 +1,10 @@
 """Serving the app with waitress (a production WSGI server), stopping cleanly on Ctrl-C."""
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 from typing import Optional
 
 from hubcat.config import Config
@@ -10,18 +12,54 @@ from hubcat.config import Config
 LOGGER = logging.getLogger(__name__)
 
 
+class PortUnavailable(OSError):
+    """The port cannot be listened on (in use, or not allowed); the message names it."""
+
+
+def _unavailable(host: str, port: int, err: OSError) -> PortUnavailable:
+    if err.errno == errno.EADDRINUSE:
+        return PortUnavailable(f'port {port} on {host} is in use; stop what listens there or '
+                               'choose another port with --port')
+    return PortUnavailable(f'cannot listen on {host}:{port} ({err.strerror or err}); '
+                           'choose another host or port with --host/--port')
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`PortUnavailable` unless ``host:port`` can be listened on right now
+    (binds and closes a socket the way waitress will)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise PortUnavailable(f'cannot listen on {host}:{port} ({err.strerror})') from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as err:
+            raise _unavailable(host, port, err) from None
+
+
 def make_server(config: Config, host: str, port: int, app=None):
     """A waitress server for the HubCat app (``server.run()`` serves, :func:`stop_server` stops).
 
     Waitress refuses a body larger than ``[hubcat] max_request_bytes`` with 413 before
     reading it (waitress refuses at its limit, hence the + 1).
+
+    :raises PortUnavailable: when the port is in use (the message names it and ``--port``)
     """
     from waitress.server import create_server
 
     from hubcat.app import create_app
     from hubcat.web.limits import max_request_bytes
-    return create_server(app or create_app(config), host=host, port=port, threads=8,
-                         ident='HubCat', max_request_body_size=max_request_bytes(config) + 1)
+    if port:
+        check_port(host, port)   # before the app (and its database) is set up
+    app = app or create_app(config)
+    try:
+        return create_server(app, host=host, port=port, threads=8, ident='HubCat',
+                             max_request_body_size=max_request_bytes(config) + 1)
+    except OSError as err:
+        raise _unavailable(host, port, err) from None
 
 
 def stop_server(server) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from sqlalchemy import delete, insert, select, update
 
 from hubcat.config import parse_duration
+from hubcat.schedules import ScheduleError, normalise_schedule
 from hubcat.db import get_engine
 from hubcat.models import sources as sources_table
 from hubcat.times import iso
@@ -97,16 +98,31 @@ class SourceRegistry:
 
     :param database_url: the catalogue database
     :param policy: the harvest URL policy new and changed URLs must pass (None: http(s) only)
+    :param min_interval: the shortest harvest interval allowed, seconds (None: no minimum)
     """
 
-    def __init__(self, database_url: str, policy: Optional[UrlPolicy] = None):
+    def __init__(self, database_url: str, policy: Optional[UrlPolicy] = None,
+                 min_interval: Optional[int] = None):
         self.engine = get_engine(database_url)
         self.policy = policy
+        self.min_interval = min_interval
 
     @classmethod
     def for_config(cls, config) -> 'SourceRegistry':
-        """The registry of a configuration, with its harvest URL policy."""
-        return cls(config.database_url, UrlPolicy.from_config(config))
+        """The registry of a configuration, with its harvest URL policy and minimum interval."""
+        return cls(config.database_url, UrlPolicy.from_config(config),
+                   config.scheduler_options()['min_interval'])
+
+    def schedule(self, text: str, kind: Optional[str] = None) -> str:
+        """The stored form of a schedule (``every:<s>`` / ``cron:<expr>``); SourceError when it
+        is unusable or shorter than the minimum interval.
+
+        :param kind: ``'every'`` or ``'cron'`` when the user said which; None guesses
+        """
+        try:
+            return normalise_schedule(text, self.min_interval, kind)
+        except ScheduleError as err:
+            raise SourceError(str(err)) from None
 
     def same_endpoint(self, url: str, type: str, exclude_id: Optional[int] = None):
         """The source that harvests the same endpoint as ``url`` (compared by
@@ -117,6 +133,14 @@ class SourceRegistry:
                     endpoint_key(source.url, source.type) == key:
                 return source
         return None
+
+    def duplicates(self) -> list[list[Source]]:
+        """Groups of registered sources that harvest the same endpoint (registered before
+        HubCat refused that), each group in id order."""
+        groups: dict[tuple, list[Source]] = {}
+        for source in self.list():
+            groups.setdefault((source.type, endpoint_key(source.url, source.type)), []).append(source)
+        return [group for group in groups.values() if len(group) > 1]
 
     def _refuse_duplicate(self, url: str, type: str, exclude_id: Optional[int] = None) -> None:
         other = self.same_endpoint(url, type, exclude_id)
@@ -134,12 +158,12 @@ class SourceRegistry:
             get_harvester_class(type)
         except UnknownSourceType as err:
             raise SourceError(str(err)) from None
-        name = (name or default_name(url)).strip()
+        name = (default_name(url) if name is None else str(name)).strip()
         stale = parse_duration(stale_after) if stale_after is not None else None
         if not name:
             raise SourceError('a source name must not be empty')
         if schedule is not None:
-            schedule = normalise_schedule(schedule)
+            schedule = self.schedule(schedule)
         self._refuse_duplicate(url, type)
         with self.engine.begin() as conn:
             clash = conn.execute(select(sources_table.c.id).where(
@@ -180,7 +204,7 @@ class SourceRegistry:
             values['url'] = validate_url(changes['url'], self.policy)
             self._refuse_duplicate(values['url'], source.type, exclude_id=source.id)
         if 'schedule' in changes:
-            values['schedule'] = normalise_schedule(changes['schedule']) \
+            values['schedule'] = self.schedule(changes['schedule']) \
                 if changes['schedule'] else None
         if 'stale_after' in changes and changes['stale_after'] is not None:
             values['stale_after'] = parse_duration(changes['stale_after'])
@@ -214,24 +238,3 @@ class SourceRegistry:
             conn.execute(update(sources_table).where(sources_table.c.id == source_id)
                          .values(**values))
 
-
-def normalise_schedule(text: str) -> str:
-    """'15m'/'1h'/'90s' -> 'every:<seconds>'; '*/10 * * * *' or 'cron:...' -> 'cron:<expr>'.
-
-    :raises SourceError: when it is neither an interval nor a 5-field cron expression
-    """
-    value = str(text).strip()
-    if value.startswith('every:'):
-        value = value[6:]
-    if value.startswith('cron:') or len(value.split()) == 5:
-        expr = value[5:].strip() if value.startswith('cron:') else value
-        try:
-            from apscheduler.triggers.cron import CronTrigger
-            CronTrigger.from_crontab(expr)
-        except (ValueError, ImportError) as err:
-            raise SourceError(f'not a cron expression: {expr!r} ({err})') from None
-        return f'cron:{expr}'
-    try:
-        return f'every:{parse_duration(value)}'
-    except ValueError as err:
-        raise SourceError(str(err)) from None

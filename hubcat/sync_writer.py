@@ -107,6 +107,7 @@ class SyncWriter:
                 self.counts.unchanged += is_object and not content_changed
                 row['insert_date'] = old.insert_date
                 row['date_modified'] = self.stamp if content_changed else old.date_modified
+                row['date'] = row['date'] or row['date_modified'] if is_object else None
                 row['hc_status_changed'] = old.hc_status_changed
                 row['xml'] = cat._xml(row, row['date_modified'])
                 updates.append(row)
@@ -126,6 +127,7 @@ class SyncWriter:
     def _new(self, row: dict, is_object: bool) -> None:
         """Complete the row of a record the catalogue does not have yet."""
         row.update(insert_date=self.stamp, date_modified=self.stamp, hc_status_changed=self.stamp)
+        row['date'] = row['date'] or self.stamp if is_object else None
         row['xml'] = self.catalogue._xml(row, self.stamp)
         self.counts.added += is_object
         if is_object:

@@ -13,13 +13,21 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+def _text(value: datetime, fraction: bool = False) -> str:
+    """ISO 8601 text of an aware UTC datetime; the year always has four digits (strftime's
+    ``%Y`` writes year 12 as ``12``, which no XML Schema date accepts)."""
+    text = (f'{value.year:04d}-{value.month:02d}-{value.day:02d}'
+            f'T{value.hour:02d}:{value.minute:02d}:{value.second:02d}')
+    return text + (f'.{value.microsecond:06d}Z' if fraction else 'Z')
+
+
 def iso(value: Optional[datetime]) -> Optional[str]:
     """``YYYY-MM-DDTHH:MM:SSZ`` for a datetime (naive ones are taken as UTC); None for None."""
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime(ISO_SECONDS)
+    return _text(value.astimezone(timezone.utc))
 
 
 def parse_time(text: Optional[str]) -> Optional[datetime]:
@@ -44,4 +52,4 @@ def normalise_time(text: Optional[str], keep_fraction: bool = False) -> Optional
     if parsed is None:
         return text.strip()
     parsed = parsed.astimezone(timezone.utc)
-    return parsed.strftime(ISO_MICROSECONDS if keep_fraction and parsed.microsecond else ISO_SECONDS)
+    return _text(parsed, fraction=keep_fraction and bool(parsed.microsecond))

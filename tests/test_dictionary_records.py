@@ -10,12 +10,14 @@ from lxml import etree
 
 from conftest import load_recorded
 from harvesters.http import parse_xml
+from harvesters.sensorml import apply_sensor_details, sensorml_to_details
 from harvesters.sos_capabilities import capabilities_to_records
 from harvesters.sta_mapping import datastream_record
 from hubcat.catalogue import Catalogue
 from hubcat.dictionaries import service
 from hubcat.dictionaries.store import DictionaryStore
 from hubcat.dictionaries.unmapped import unmapped
+from hubcat.records import CatalogRecord
 from hubcat.times import utcnow
 from sos_support import fixture
 
@@ -65,6 +67,25 @@ def test_sos_fixture_offerings_get_canonical_properties(config):
     assert 'http://mmisw.org/ont/cf/parameter/air_temperature' in row['hc_observed_property_raw']
     assert CF_AIR_TEMPERATURE in _subjects(row, 'http://vocab.nerc.ac.uk/standard_name/')
     assert 'Air temperature' in _subjects(row, 'urn:hubcat:def:observedProperty')
+
+
+def test_sensorml_outputs_give_each_property_its_ucum_unit(config):
+    """The 52°North ws2500 procedure, described by its real SensorML: ten properties,
+    each with the unit of its SensorML output."""
+    records = capabilities_to_records(parse_xml(fixture('52n_example_2.0.0.xml')), 'http://52n.test/sos')
+    ws2500 = next(r for r in records if r.kind == 'procedure' and r.slots.get('procedure') == ['ws2500'])
+    apply_sensor_details(ws2500, sensorml_to_details(parse_xml(
+        fixture('52n_ws2500_describesensorresponse_sos200.xml'))))
+    catalogue = Catalogue(config.database_url, config.table)
+    catalogue.sync(1, records)
+    row = catalogue.get(ws2500.identifier)
+    units = {(m.label, m.raw_unit, m.unit_code, m.unit_label)
+             for m in CatalogRecord.from_json(row['hc_record']).mediation}
+    assert {('Air temperature', 'degC', 'Cel', '°C'), ('Air pressure', 'hPa', 'hPa', 'hPa'),
+            ('Wind speed', 'km_h', 'km/h', 'km/h'), ('Precipitation amount', 'l_m^2', 'L/m2', 'l/m²'),
+            ('Relative humidity', '%', '%', '%')} <= units
+    assert not any(m.conflict for m in CatalogRecord.from_json(row['hc_record']).mediation)
+    assert {'Cel', 'hPa', 'km/h', 'degC'} <= set(row['hc_unit'].split(','))
 
 
 def test_sta_fixture_stream_mapped_on_load_restored_on_remove(config):

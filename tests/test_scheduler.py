@@ -24,7 +24,7 @@ from hubcat.scheduler import JOBS_TABLE, HubCatScheduler, job_id, start_backgrou
 from ops_servers import HangingServer, poll
 
 AUTH = {'Authorization': f'Bearer {ADMIN_TOKEN}'}
-FAST = {'hubcat:scheduler': {'reconcile_interval': '1s'}}
+FAST = {'hubcat:scheduler': {'reconcile_interval': '1s', 'min_interval': '1s'}}
 
 
 @pytest.fixture

@@ -380,6 +380,16 @@ def test_default_max_records_is_10_and_the_server_setting_only_caps(served, vers
     assert _results(xml_capped) == (SEARCHABLE, CAP, CAP + 1, CAP)
 
 
+@pytest.mark.parametrize('version', VERSIONS)
+def test_capabilities_advertise_the_default_not_the_cap(served, version):
+    resp = requests.get(served.csw, params={'service': 'CSW', 'version': version,
+                                            'request': 'GetCapabilities'}, timeout=60)
+    doc = etree.fromstring(resp.content)
+    values = doc.xpath('//*[local-name()="Constraint"][@name="MaxRecordDefault"]'
+                       '//*[local-name()="Value"]/text()')
+    assert values and set(values) == {'10'}
+
+
 @pytest.mark.parametrize('start,next_record', [('1', 1), ('5', 5), ('100', 0)])
 def test_hits_report_no_record_returned(served, start, next_record):
     kvp = requests.get(served.csw, params=_kvp('2.0.2', resulttype='hits', startposition=start),
@@ -428,3 +438,37 @@ def test_opensearch_bbox_out_of_range_is_a_4xx_exception(served):
 def test_api_search_control_character_is_a_json_400(served):
     resp = requests.get(served.url + '/api/search', params={'q': '\x01'}, timeout=60)
     assert resp.status_code == 400 and 'control character' in resp.json()['error']
+
+
+# ---- the attacks of the report, against a harvested STA source ----------------------------
+@pytest.fixture(scope='module', params=_BACKENDS)
+def harvested(request, tmp_path_factory, sta_server):
+    """HubCat over HTTP on a catalogue that harvested the real STA server."""
+    from hubcat.harvest import run_harvest
+    from hubcat.sources import SourceRegistry
+    url, cleanup = make_database(request.param, tmp_path_factory.mktemp('harvested'))
+    config = make_config(url)
+    init_db(config.database_url, config.table)
+    source = SourceRegistry(config.database_url).add(sta_server, 'sta', name='sta')
+    assert run_harvest(config, source.id).outcome != 'failed'
+    server = ServedHubCat(config)
+    yield server
+    server.close()
+    cleanup()
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_harvested_catalogue_survives_the_reported_attacks(harvested, listener, version):
+    before = harvested.count()
+    assert before > 200
+    for namespace in (SOAP12, SOAP11):
+        assert _post(harvested.csw, soap(delete_all(version), namespace)).status_code == 401
+    source = requests.utils.quote(listener.url(), safe='')
+    resource = requests.utils.quote(CSW_NS[version], safe='')
+    resp = requests.get(f'{harvested.csw}?service=CSW&version={version}&REQUEST=x'
+                        f'&request=Harvest&REQUEST=GetCapabilities&resourcetype={resource}'
+                        f'&source={source}', timeout=60)
+    assert resp.status_code == 400
+    resp = requests.get(harvested.csw, params=_kvp(version, maxrecords='-1'), timeout=60)
+    assert resp.status_code == 400
+    assert harvested.count() == before and listener.connections == []

@@ -4,6 +4,7 @@ Every error is one line on stderr and a non-zero exit status.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -17,6 +18,8 @@ def _setup_logging(config: Config, verbose: bool) -> None:
     logging.basicConfig(level=level, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     for noisy in ('pycsw', 'urllib3', 'waitress', 'werkzeug'):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    if not verbose:  # urllib3's retry warnings are internals; -v shows them
+        logging.getLogger('urllib3').setLevel(logging.ERROR)
 
 
 def load_config(ctx: click.Context) -> Config:
@@ -31,7 +34,35 @@ def load_config(ctx: click.Context) -> Config:
     return root.meta['config']
 
 
-@click.group()
+class OneLineUsageError(click.ClickException):
+    """A usage error shown as one line (``Error: ...``), exit status 2 like click's."""
+    exit_code = 2
+
+
+class OneLineGroup(click.Group):
+    """The root command group: usage errors (a bad option value, a missing argument) are
+    one line on stderr like every other error, without click's usage text."""
+
+    def make_context(self, *args, **kwargs):
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors():
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as err:
+        raise OneLineUsageError(err.format_message()) from None
+
+
+@click.group(cls=OneLineGroup)
 @click.option('--config', 'config_path', type=click.Path(dir_okay=False),
               help='configuration file (default: $HUBCAT_CONFIG, then ./pycsw.cfg)')
 @click.option('-v', '--verbose', is_flag=True, help='log progress at INFO level')
@@ -53,25 +84,50 @@ def init(ctx):
                                    f'{str(err).splitlines()[0]}') from None
     for line in done:
         click.echo(line)
+    _report_duplicate_sources(config)
     click.echo(f'catalogue database ready: {config.database_display}')
+
+
+def _report_duplicate_sources(config: Config) -> None:
+    """Warn (stderr) about sources registered twice for one endpoint: they take each
+    other's records on every harvest; the user removes all but one."""
+    from hubcat.sources import SourceRegistry
+    for group in SourceRegistry(config.database_url).duplicates():
+        names = ', '.join(f'{s.name!r} (id {s.id})' for s in group)
+        click.echo(f'warning: sources {names} harvest the same endpoint '
+                   f'{group[0].display_url}; keep one (hubcat source remove NAME)', err=True)
+
+
+PORT = click.IntRange(1, 65535)
+
+
+def configured_port(config: Config) -> int:
+    """``[hubcat] port``, checked (1-65535)."""
+    text = str(config.get('hubcat', 'port') or '').strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise click.ClickException(f'[hubcat] port must be a number from 1 to 65535, not {text!r}')
+    return int(text)
 
 
 @cli.command()
 @click.option('--host', help='interface to listen on (default [hubcat] host)')
-@click.option('--port', type=int, help='port (default [hubcat] port)')
+@click.option('--port', type=PORT, help='port, 1-65535 (default [hubcat] port)')
 @click.option('--no-scheduler', is_flag=True, help='do not run scheduled harvests in this process')
 @click.pass_context
 def serve(ctx, host, port, no_scheduler):
     """Serve /csw, the API and /healthz."""
-    from hubcat.server import serve_forever
+    from hubcat.server import PortUnavailable, serve_forever
     config = load_config(ctx)
-    serve_forever(config, host or config.get('hubcat', 'host'),
-                  port or int(config.get('hubcat', 'port')), scheduler=not no_scheduler)
+    try:
+        serve_forever(config, host or config.get('hubcat', 'host'),
+                      port or configured_port(config), scheduler=not no_scheduler)
+    except PortUnavailable as err:
+        raise click.ClickException(str(err)) from None
 
 
 @cli.command()
 @click.option('--host', default='127.0.0.1', show_default=True)
-@click.option('--port', default=8000, show_default=True, type=int)
+@click.option('--port', default=8000, show_default=True, type=PORT)
 @click.option('--workdir', type=click.Path(file_okay=False),
               help='where the demo catalogue is written (default: a new temporary folder)')
 @click.pass_context

@@ -1,8 +1,12 @@
 """CLI commands for sources, harvests and run history."""
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import click
 
+from hubcat.runs import MAX_RUNS
 from hubcat.sources import SourceError
 
 
@@ -29,6 +33,28 @@ def echo_details(errors: list[str], notices: list[str]) -> None:
         click.echo(f'  notice: {line}')
 
 
+@contextlib.contextmanager
+def _quiet_run_log(quiet: bool):
+    """Without -v the summary line printed by ``hubcat harvest`` is the only report of a
+    run: the run log's copy of it (and a crash's traceback) stay out of the terminal."""
+    logger = logging.getLogger('hubcat.harvest')
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def nonempty(_ctx, param, value):
+    """Click callback: refuse an empty (or blank) SOURCE argument or --name."""
+    values = value if isinstance(value, tuple) else (value,)
+    if any(v is not None and not str(v).strip() for v in values):
+        raise click.BadParameter('must not be empty', param=param)
+    return value
+
+
 def register(cli: click.Group) -> None:
     """Add the ``source``, ``harvest`` and ``runs`` commands to the CLI group."""
     from hubcat.cli import load_config
@@ -40,9 +66,10 @@ def register(cli: click.Group) -> None:
     @source.command('add')
     @click.argument('url')
     @click.option('--type', 'type_', required=True, help='source type: sta or sos')
-    @click.option('--name', help='a short unique name (default: from the URL)')
-    @click.option('--every', help='harvest interval, e.g. 15m, 1h')
-    @click.option('--cron', help='harvest schedule as a cron expression, e.g. "*/10 * * * *"')
+    @click.option('--name', callback=nonempty, help='a short unique name (default: from the URL)')
+    @click.option('--every', help='harvest interval with its unit, e.g. 15m, 1h '
+                                  '(at least [hubcat:scheduler] min_interval, default 1m)')
+    @click.option('--cron', help='harvest schedule as a cron expression (UTC), e.g. "*/10 * * * *"')
     @click.option('--stale-after', help='offline (stale) when no observation is newer (default 24h)')
     @click.pass_context
     def source_add(ctx, url, type_, name, every, cron, stale_after):
@@ -52,8 +79,10 @@ def register(cli: click.Group) -> None:
         if every and cron:
             raise click.UsageError('give --every or --cron, not both')
         try:
-            src = SourceRegistry.for_config(config).add(
-                url, type_, name=name, schedule=every or cron, stale_after=stale_after)
+            registry = SourceRegistry.for_config(config)
+            schedule = registry.schedule(every, 'every') if every else \
+                registry.schedule(cron, 'cron') if cron else None
+            src = registry.add(url, type_, name=name, schedule=schedule, stale_after=stale_after)
         except (SourceError, ValueError) as err:
             raise click.ClickException(str(err)) from None
         click.echo(f'added source {src.id} {src.name} ({src.type}) {src.display_url}')
@@ -75,11 +104,11 @@ def register(cli: click.Group) -> None:
                        f'{reach:<9} {src.display_url}')
 
     @source.command('update')
-    @click.argument('source_key', metavar='SOURCE')
-    @click.option('--name')
+    @click.argument('source_key', metavar='SOURCE', callback=nonempty)
+    @click.option('--name', callback=nonempty)
     @click.option('--url')
-    @click.option('--every', help='harvest interval, e.g. 15m')
-    @click.option('--cron', help='cron expression')
+    @click.option('--every', help='harvest interval with its unit, e.g. 15m')
+    @click.option('--cron', help='cron expression (UTC)')
     @click.option('--no-schedule', is_flag=True, help='remove the schedule')
     @click.option('--stale-after')
     @click.pass_context
@@ -89,16 +118,20 @@ def register(cli: click.Group) -> None:
         config = load_config(ctx)
         changes = {k: v for k, v in (('name', name), ('url', url), ('stale_after', stale_after))
                    if v is not None}
-        if every or cron or no_schedule:
-            changes['schedule'] = None if no_schedule else (every or cron)
+        if sum(map(bool, (every, cron, no_schedule))) > 1:
+            raise click.UsageError('give one of --every, --cron, --no-schedule')
         try:
-            src = SourceRegistry.for_config(config).update(source_key, **changes)
+            registry = SourceRegistry.for_config(config)
+            if every or cron or no_schedule:
+                changes['schedule'] = None if no_schedule else \
+                    registry.schedule(every, 'every') if every else registry.schedule(cron, 'cron')
+            src = registry.update(source_key, **changes)
         except (SourceError, ValueError) as err:
             raise click.ClickException(str(err)) from None
         click.echo(f'updated source {src.id} {src.name}')
 
     @source.command('remove')
-    @click.argument('source_key', metavar='SOURCE')
+    @click.argument('source_key', metavar='SOURCE', callback=nonempty)
     @click.option('--delete-records', is_flag=True,
                   help='also delete every catalogue record of the source (default: keep them)')
     @click.pass_context
@@ -117,7 +150,7 @@ def register(cli: click.Group) -> None:
                    (f'; deleted {deleted} records' if delete_records else '; records kept'))
 
     @cli.command()
-    @click.argument('source_keys', nargs=-1, metavar='[SOURCE]...')
+    @click.argument('source_keys', nargs=-1, metavar='[SOURCE]...', callback=nonempty)
     @click.option('--all', 'all_', is_flag=True, help='harvest every registered source')
     @click.option('--no-progress', is_flag=True, help='no progress bar')
     @click.option('--force', is_flag=True,
@@ -139,33 +172,38 @@ def register(cli: click.Group) -> None:
             source_keys = [str(s.id) for s in registry.list()]
         if not source_keys:
             raise click.UsageError('name a source, or use --all')
+        verbose = verbose or ctx.find_root().params.get('verbose')
         failed = 0
-        for key in source_keys:
-            try:
-                src = registry.get(key)
-            except SourceError as err:
-                raise click.ClickException(str(err)) from None
-            bar, update = (None, None) if no_progress else progress_bar(src.name)
-            try:
-                report = run_harvest(config, src.id, trigger='manual', progress=update,
-                                     force=force)
-            except SourceBusy as err:
-                click.echo(f'{src.name}: skipped ({err})', err=True)
-                failed += 1
-                continue
-            finally:
-                if bar is not None:
-                    bar.close()
-            click.echo(report.summary())
-            if verbose or ctx.find_root().params.get('verbose'):
-                echo_details(report.errors, report.notices)
-            failed += report.outcome == 'failed'
-        if failed:
+        with _quiet_run_log(not verbose):
+            for key in source_keys:
+                try:
+                    src = registry.get(key)
+                except SourceError as err:
+                    raise click.ClickException(str(err)) from None
+                bar, update = (None, None) if no_progress else progress_bar(src.name)
+                try:
+                    report = run_harvest(config, src.id, trigger='manual', progress=update,
+                                         force=force)
+                except SourceBusy as err:
+                    click.echo(f'{src.name}: skipped ({err})', err=True)
+                    failed += 1
+                    continue
+                finally:
+                    if bar is not None:
+                        bar.close()
+                click.echo(report.summary(), err=report.outcome == 'failed')
+                if verbose:
+                    echo_details(report.errors, report.notices)
+                failed += report.outcome == 'failed'
+        if failed and len(source_keys) > 1:
             raise click.ClickException(f'{failed} of {len(source_keys)} harvests failed')
+        if failed:
+            ctx.exit(1)   # the summary line said why
 
     @cli.command()
-    @click.argument('source_key', required=False, metavar='[SOURCE]')
-    @click.option('--limit', default=20, show_default=True)
+    @click.argument('source_key', required=False, metavar='[SOURCE]', callback=nonempty)
+    @click.option('--limit', default=20, show_default=True, type=click.IntRange(1, MAX_RUNS),
+                  help=f'how many runs, 1-{MAX_RUNS}')
     @click.option('--running', is_flag=True,
                   help='only the running runs, with their process and lease end')
     @click.option('-v', '--verbose', is_flag=True, help='list every error and notice of each run')

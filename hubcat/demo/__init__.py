@@ -94,8 +94,12 @@ def load_demo_dictionary(config: Config, echo=print) -> int:
 
 def run_demo(base: Config, host: str = '127.0.0.1', port: int = 8000,
              workdir: Optional[str] = None, progress_factory=None, echo=print) -> None:
-    """Run the whole demo until Ctrl-C (or SIGTERM)."""
-    from hubcat.server import serve_forever
+    """Run the whole demo until Ctrl-C (or SIGTERM).
+
+    :raises PortUnavailable: before anything is started when the port is in use
+    """
+    from hubcat.server import check_port, serve_forever
+    check_port(host, port)
     workdir = workdir or tempfile.mkdtemp(prefix='hubcat-demo-')
     os.makedirs(workdir, exist_ok=True)
     config = demo_config(base, workdir, port)

@@ -15,36 +15,70 @@ from typing import Iterable, Optional
 from sqlalchemy import bindparam, select
 
 from hubcat.dictionaries.matching import Matcher
+from hubcat.dictionaries.model import last_segment, normalise_name
 from hubcat.dictionaries.store import DictionaryStore
-from hubcat.dictionaries.units import compatible, dimension_of, parse_unit
+from hubcat.dictionaries.units import compatible, dimension_of
 from hubcat.records import PROCEDURE, THING, CatalogRecord, PropertyMediation
 
 LOGGER = logging.getLogger(__name__)
 UNIT_KEYS = ('symbol', 'name', 'definition')
 
 
+def _key(raw: str) -> str:
+    """A name or URI compared by its last segment, case- and space-insensitively."""
+    return normalise_name(last_segment(raw) or raw)
+
+
 def raw_properties(record: CatalogRecord) -> list[tuple[str, str]]:
     """(name, definition URI) of each raw observed property of a record.
 
     Harvesters give names (``observed_property_labels``) and names plus definitions
-    (``observed_properties``); equal counts pair up by position, else each stands alone.
+    (``observed_properties``). A name pairs with the definition whose last segment is
+    the same name (``Air Temperature`` / ``.../AirTemperature``); names and definitions
+    left over pair by position when they are as many, else each stands alone.
     """
     names = list(dict.fromkeys(n for n in record.observed_property_labels if n))
-    uris = [p for p in dict.fromkeys(record.observed_properties) if p and p not in names]
-    if names and len(names) == len(uris):
-        return list(zip(names, uris))
-    return [(n, '') for n in names] + [('', u) for u in uris]
+    rest = [p for p in dict.fromkeys(record.observed_properties) if p and p not in names]
+    pairs = []
+    for name in names:
+        partner = next((u for u in rest if _key(u) == _key(name)), '')
+        if partner:
+            rest.remove(partner)
+        pairs.append([name, partner])
+    alone = [pair for pair in pairs if not pair[1]]
+    if rest and len(rest) == len(alone):
+        for pair, uri in zip(alone, rest):
+            pair[1] = uri
+        rest = []
+    return [tuple(pair) for pair in pairs] + [('', uri) for uri in rest]
 
 
-def raw_units(record: CatalogRecord, count: int) -> list[list[str]]:
-    """Unit texts (symbol, name, definition) for each of ``count`` properties of a record."""
+def raw_units(record: CatalogRecord, pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """Unit texts (symbol, name, definition) for each raw property of a record.
+
+    A SensorML output (slot ``output``: ``name|definition|uom``) of the property gives
+    its unit; else STA's ``unitOfMeasurement/*`` slots by position (one Datastream: its
+    unit); else a record with one property has the record's unit.
+    """
+    outputs = {}
+    for text in record.slots.get('output') or []:
+        name, _, rest = text.partition('|')
+        definition, _, uom = rest.rpartition('|')
+        for key in (name, definition):
+            if key and uom:
+                outputs.setdefault(_key(key), uom)
     per_key = {k: record.slots.get(f'unitOfMeasurement/{k}') or [] for k in UNIT_KEYS}
-    if count == 1:
-        texts = [t for k in UNIT_KEYS for t in per_key[k][:1]]
-        return [texts + ([record.unit] if record.unit and not texts else [])]
+    count = len(pairs)
     result = []
-    for i in range(count):
-        result.append([per_key[k][i] for k in UNIT_KEYS if len(per_key[k]) == count])
+    for i, (name, uri) in enumerate(pairs):
+        output = next((outputs[_key(r)] for r in (uri, name) if r and _key(r) in outputs), None)
+        if output:
+            result.append([output])
+        elif count == 1:
+            texts = [t for k in UNIT_KEYS for t in per_key[k][:1]]
+            result.append(texts or ([record.unit] if record.unit else []))
+        else:
+            result.append([per_key[k][i] for k in UNIT_KEYS if len(per_key[k]) == count])
     return result
 
 
@@ -75,12 +109,12 @@ def mediate(record: CatalogRecord, matcher: Matcher, source_keys: Iterable[str] 
     keys = [str(k) for k in source_keys if k is not None]
     things = thing_names(record)
     mediation = []
-    for (name, uri), unit_texts in zip(pairs, raw_units(record, len(pairs))):
+    for (name, uri), unit_texts in zip(pairs, raw_units(record, pairs)):
         found = matcher.match([name, uri], keys, things)
         texts = list(unit_texts)
         if found and found.entry.source_unit:
             texts.insert(0, found.entry.source_unit)
-        unit = parse_unit(texts, matcher.units)
+        unit = matcher.unit(texts)
         item = PropertyMediation(raw_name=name, raw_uri=uri,
                                  raw_unit=next((t for t in unit_texts if t), ''),
                                  unit_code=unit.code if unit else '',

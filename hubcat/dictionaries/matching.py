@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 
 from hubcat.dictionaries.model import (NAME, PATTERN, URI, CanonicalProperty, Dictionary, Entry,
                                        is_uri, last_segment, normalise_name, normalise_uri)
+from hubcat.dictionaries.units import Unit, fold_aliases, parse_unit
 
 #: kind ranks of a match (higher wins)
 EXACT_NAME, EXACT_URI, URI_SEGMENT, REGEX = 3, 2, 1, 0
@@ -72,6 +73,16 @@ class Matcher:
                         self.segments.setdefault(normalise_name(segment), []).append(cand)
                 elif entry.kind == PATTERN:
                     self.patterns.append((re.compile(entry.value, re.IGNORECASE), cand))
+        self.folded_units = fold_aliases(self.units)
+        self._unit_cache: dict[tuple, Optional[Unit]] = {}
+
+    def unit(self, texts: Iterable[Optional[str]]) -> Optional[Unit]:
+        """The first of ``texts`` that parses as a unit (with these dictionaries'
+        spellings), remembered: a harvest meets the same few units again and again."""
+        key = tuple(texts)
+        if key not in self._unit_cache:
+            self._unit_cache[key] = parse_unit(key, self.folded_units)
+        return self._unit_cache[key]
 
     def _found(self, raw: str) -> list[tuple[int, _Candidate]]:
         found = [(EXACT_NAME, c) for c in self.names.get(normalise_name(raw), [])]

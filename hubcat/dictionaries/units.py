@@ -86,6 +86,15 @@ def _candidates(raw: str) -> list[str]:
     return found
 
 
+class FoldedAliases(dict):
+    """Unit spellings, case-folded -> UCUM code (see :func:`fold_aliases`)."""
+
+
+def fold_aliases(aliases: dict[str, str]) -> FoldedAliases:
+    """Dictionary unit spellings made ready for :func:`parse_unit` (fold once, use often)."""
+    return FoldedAliases((k.casefold(), v) for k, v in aliases.items())
+
+
 def parse_unit(texts: Iterable[Optional[str]], aliases: Optional[dict[str, str]] = None
                ) -> Optional[Unit]:
     """The first of ``texts`` (symbol, name, definition URI, ...) that parses.
@@ -94,7 +103,7 @@ def parse_unit(texts: Iterable[Optional[str]], aliases: Optional[dict[str, str]]
     as UCUM, then as a pint unit; URIs are also tried by their last segment
     (``http://qudt.org/vocab/unit/DEG_C`` -> ``DEG_C``).
     """
-    folded = {k.casefold(): v for k, v in (aliases or {}).items()}
+    folded = aliases if isinstance(aliases, FoldedAliases) else fold_aliases(aliases or {})
     for text in texts:
         if not text or not str(text).strip():
             continue

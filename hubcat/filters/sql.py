@@ -26,6 +26,7 @@ from typing import Optional
 from lxml import etree
 
 from hubcat.filters.axis import normalise_geometries
+from hubcat.filters.gml_carrier import geometry_for
 
 FES20 = 'http://www.opengis.net/fes/2.0'
 #: the escape character of every SQL LIKE pattern HubCat writes (bound, never in the SQL text)
@@ -215,6 +216,10 @@ class _Translator:
     def spatial(self, node) -> str:
         from pycsw.ogc.fes import fes1, fes2
         node = copy.deepcopy(node)
+        for child in _children(node):   # a geometry lifted past pycsw's schema check
+            geometry = geometry_for(child)
+            if geometry is not None:
+                node.replace(child, geometry)
         distance = next((c for c in _children(node) if _local(c) == 'Distance'), None)
         if distance is not None:
             try:

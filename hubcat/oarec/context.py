@@ -40,7 +40,7 @@ def context_document(config: Config, environ: dict, base: str, query: ItemsQuery
                _all_rows(config, environ, base, query) if row.hc_record]
     groups: OrderedDict[str, list[CatalogRecord]] = OrderedDict()
     for record in records:
-        for label in record.observed_property_labels or record.observed_properties:
+        for label in record.property_labels():   # canonical where a dictionary maps
             groups.setdefault(label, []).append(record)
     features = [_resource(label, members, base) for label, members in sorted(groups.items())]
     box = union_bbox(r.bbox for r in records if r.bbox)

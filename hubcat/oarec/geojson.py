@@ -58,7 +58,7 @@ def record_feature(row, base: str, collection: str) -> dict:
 
 def sensor_properties(record: CatalogRecord, row) -> dict:
     """The properties of a harvested record: core ones, then HubCat's."""
-    labels = record.observed_property_labels or record.observed_properties
+    labels = record.property_labels()   # canonical where a parameter dictionary maps
     properties = {
         'type': record.kind,
         'title': record.title,
@@ -69,6 +69,7 @@ def sensor_properties(record: CatalogRecord, row) -> dict:
         'themes': [{'concepts': [{'id': label} for label in labels],
                     'scheme': PROPERTY_SCHEME}] if labels else None,
         'observedProperty': labels,
+        'observedPropertyURI': record.property_uris(),
         'observedPropertyRaw': list(record.observed_properties),
         'unit': record.unit,
         'serviceType': record.service_type,

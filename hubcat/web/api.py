@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from hubcat.auth import admin_refusal
+from hubcat.runs import MAX_RUNS
 from hubcat.sources import SourceError, SourceExists, SourceNotFound, SourceRegistry
 
 LOGGER = logging.getLogger(__name__)
@@ -23,7 +24,6 @@ bp = Blueprint('api', __name__, url_prefix=PREFIX)
 
 SOURCE_FIELDS = ('url', 'type', 'name', 'schedule', 'stale_after', 'options')
 TRUE, FALSE = ('true', '1', 'yes'), ('false', '0', 'no', '')
-MAX_RUNS = 1000
 
 
 class ApiError(Exception):

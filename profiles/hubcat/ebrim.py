@@ -4,6 +4,14 @@ Services become ``rim:Service``, everything else ``rim:ExtrinsicObject``, each
 with a ``rim:Classification`` for its objectType, ``rim:Slot`` elements for what
 the source says and for the catalogue state, and association rows become
 ``rim:Association``.
+
+Every object is valid against OASIS rim.xsd 3.0 (with the CSW-ebRIM ``wrs`` schema):
+a Slot whose value is longer than ebRIM's 256 characters (``LongName``) carries its
+values as ``wrs:ValueList``/``wrs:AnyValue`` (no length limit) instead of
+``rim:Value``; a Name or Description longer than 1024 characters (``FreeFormText``)
+is cut (ending in "…") and its full text is the Slot ``urn:hubcat:slot:title`` /
+``urn:hubcat:slot:description``; an ExternalIdentifier value longer than 256 is left
+out (the source's link stays in its Slot).  Dublin Core and ISO keep every text whole.
 """
 from __future__ import annotations
 
@@ -19,6 +27,10 @@ NSMAP = {'rim': RIM, 'wrs': WRS, 'gml': GML}
 STATUS_SUBMITTED = 'urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted'
 CLASSIFICATION_SCHEME = 'urn:ogc:def:ebRIM-ClassificationScheme:OGC:ObjectType'
 SLOT = 'urn:hubcat:slot:'
+#: rim.xsd length limits: LongName (Slot name and rim:Value, ExternalIdentifier value,
+#: Classification nodeRepresentation), FreeFormText (LocalizedString value)
+LONG_NAME = 256
+FREE_FORM_TEXT = 1024
 URI_TYPE = 'urn:oasis:names:tc:ebxml-regrep:DataType:URI'
 #: canonical observed properties (parameter dictionaries): nodeRepresentation is the
 #: property's URI (its label when it has none)
@@ -30,22 +42,32 @@ def _q(tag: str) -> str:
     return f'{{{NSMAP[prefix]}}}{local}'
 
 
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters (cut ones end in "…")."""
+    return text if len(text) <= limit else text[:limit - 1] + '…'
+
+
 def _localized(parent, tag: str, value: str) -> None:
     el = etree.SubElement(parent, _q(tag))
-    etree.SubElement(el, _q('rim:LocalizedString'), value=value or '')
+    etree.SubElement(el, _q('rim:LocalizedString'), value=cut(value or '', FREE_FORM_TEXT))
 
 
 def _slot(parent, name: str, values, slot_type: str = '') -> None:
-    values = [v for v in values if v not in (None, '')]
+    values = [str(v) for v in values if v not in (None, '')]
     if not values:
         return
-    attrs = {'name': name}
+    attrs = {'name': cut(name, LONG_NAME)}
     if slot_type:
         attrs['slotType'] = slot_type
     slot = etree.SubElement(parent, _q('rim:Slot'), **attrs)
+    if any(len(v) > LONG_NAME for v in values):  # rim:Value is a LongName: wrs:AnyValue is not
+        value_list = etree.SubElement(slot, f'{{{WRS}}}ValueList')
+        for value in values:
+            etree.SubElement(value_list, f'{{{WRS}}}AnyValue').text = value
+        return
     value_list = etree.SubElement(slot, _q('rim:ValueList'))
     for value in values:
-        etree.SubElement(value_list, _q('rim:Value')).text = str(value)
+        etree.SubElement(value_list, _q('rim:Value')).text = value
 
 
 def _envelope_slot(parent, bbox) -> None:
@@ -107,6 +129,10 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
         if esn == 'full':
             for name in sorted(rec.slots):
                 _slot(node, name, rec.slots[name])
+        if len(rec.title or '') > FREE_FORM_TEXT:
+            _slot(node, SLOT + 'title', [rec.title])
+        if len(rec.abstract or '') > FREE_FORM_TEXT:
+            _slot(node, SLOT + 'description', [rec.abstract])
         if rec.bbox is not None:
             _envelope_slot(node, rec.bbox)
     _localized(node, 'rim:Name', rec.title)
@@ -120,13 +146,14 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
     for n, representation in enumerate(nodes):
         etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:property:{n}',
                          classificationScheme=PROPERTY_SCHEME, classifiedObject=rec.identifier,
-                         nodeRepresentation=representation)
-    if esn in ('summary', 'full'):
+                         nodeRepresentation=cut(representation, LONG_NAME))
+    source_id = str((rec.slots.get('@iot.selfLink') or rec.slots.get('identifier')
+                     or [rec.identifier])[0])
+    if esn in ('summary', 'full') and len(source_id) <= LONG_NAME:
         etree.SubElement(node, _q('rim:ExternalIdentifier'), id=f'{rec.identifier}:source',
                          registryObject=rec.identifier,
                          identificationScheme='urn:hubcat:def:sourceIdentifier',
-                         value=(rec.slots.get('@iot.selfLink') or rec.slots.get('identifier')
-                                or [rec.identifier])[0])
+                         value=source_id)
     if rec.kind == SERVICE and esn in ('summary', 'full'):
         binding = etree.SubElement(node, _q('rim:ServiceBinding'), id=f'{rec.identifier}:binding',
                                    service=rec.identifier, accessURI=rec.service_url)

@@ -136,9 +136,8 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
     rec = view.record
     node = etree.Element(_q('gmd:MD_Metadata'), nsmap=NSMAP)
     _string(node, 'gmd:fileIdentifier', view.identifier)
-    if rec is None:  # an association row: identification only
-        _code(node, 'gmd:hierarchyLevel/gmd:MD_ScopeCode', 'MD_ScopeCode', 'nonGeographicDataset')
-        return node
+    if rec is None:
+        return _association(node, view)
     _string(node, 'gmd:language', 'eng')
     if rec.parent_id:
         _string(node, 'gmd:parentIdentifier', rec.parent_id)
@@ -164,6 +163,32 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
             if link.is_data:
                 _code(res, 'gmd:function/gmd:CI_OnLineFunctionCode', 'CI_OnLineFunctionCode',
                       'download')
+    return node
+
+
+def _association(node, view: RowView) -> etree._Element:
+    """A schema-valid MD_Metadata for an association row: its source and target are
+    ``gmd:aggregationInfo`` cross-references, its type a keyword."""
+    kind = view.assoc_type.rsplit(':', 1)[-1]
+    _string(node, 'gmd:language', 'eng')
+    _code(node, 'gmd:hierarchyLevel/gmd:MD_ScopeCode', 'MD_ScopeCode', 'nonGeographicDataset')
+    _contact(node, 'gmd:contact', 'HubCat')
+    _sub(node, 'gmd:dateStamp/gco:DateTime', _date(view.modified))
+    ident = _sub(node, 'gmd:identificationInfo/gmd:MD_DataIdentification')
+    cit = _sub(ident, 'gmd:citation/gmd:CI_Citation')
+    _string(cit, 'gmd:title', f'{view.assoc_source} {kind} {view.assoc_target}')
+    cdate = _sub(cit, 'gmd:date/gmd:CI_Date')
+    _sub(cdate, 'gmd:date/gco:DateTime', _date(view.modified))
+    _code(cdate, 'gmd:dateType/gmd:CI_DateTypeCode', 'CI_DateTypeCode', 'revision')
+    _string(ident, 'gmd:abstract',
+            f'ebRIM association {view.assoc_type}: {view.assoc_source} -> {view.assoc_target}')
+    _keywords(ident, [view.assoc_type], 'ebRIM association types')
+    for target in (view.assoc_source, view.assoc_target):
+        agg = _sub(ident, 'gmd:aggregationInfo/gmd:MD_AggregateInformation')
+        _string(agg, 'gmd:aggregateDataSetIdentifier/gmd:MD_Identifier/gmd:code', target)
+        _code(agg, 'gmd:associationType/gmd:DS_AssociationTypeCode', 'DS_AssociationTypeCode',
+              'crossReference')
+    _string(ident, 'gmd:language', 'eng')
     return node
 
 
