@@ -118,9 +118,21 @@ class Catalogue:
     :param table: pycsw's records table
     """
 
-    def __init__(self, database_url: str, table: str = 'records'):
+    def __init__(self, database_url: str, table: str = 'records',
+                 dataset_mapping: Optional[str] = None):
         self.engine = get_engine(database_url)
         self.table = records_table(database_url, table)
+        self.dataset_mapping = dataset_mapping   # path of the dataset mapping file, or None
+
+    def refresh_datasets(self, conn, stamp: str) -> None:
+        """Recompute the dataset records (:mod:`hubcat.datasets`) in ``conn``'s transaction."""
+        from hubcat import datasets
+        try:
+            mapping = datasets.load_mapping(self.dataset_mapping)
+        except datasets.MappingError as err:  # keep the datasets as they are, harvest on
+            LOGGER.warning('datasets not recomputed: %s', err)
+            return
+        datasets.refresh(self, conn, mapping, stamp)
 
     # ---- writing -----------------------------------------------------------------
     def sync(self, source_id: int, records: Iterable[CatalogRecord], *, stale_after: int = 86400,
@@ -163,6 +175,7 @@ class Catalogue:
             rows = conn.execute(select(t.c.identifier, t.c.hc_kind).where(
                 (t.c.hc_source_id == source_id) & (t.c.hc_status == ONLINE))).all()
             self._set_status(conn, [r.identifier for r in rows], OFFLINE, UNREACHABLE, stamp)
+            self.refresh_datasets(conn, stamp)
         return sum(1 for r in rows if r.hc_kind != ASSOCIATION)
 
     def _set_status(self, conn, identifiers: list[str], status: str, reason: str, stamp: str) -> None:

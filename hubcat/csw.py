@@ -70,9 +70,10 @@ def run_pycsw(config: Config, environ: dict, csw_request,
     try:
         csw = HubCatCsw(pycsw_config, env)
         status_text, content = csw.dispatch_wsgi()
-    except Exception:  # noqa: BLE001 - answered as an ExceptionReport, logged in full
-        LOGGER.exception('pycsw failed on a %s %s request', csw_request.method,
-                         csw_request.operation[:40])
+    except Exception as err:  # noqa: BLE001 - answered as an ExceptionReport, logged
+        LOGGER.error('pycsw failed on a %s %s request: %s', csw_request.method,
+                     csw_request.operation[:40], error_summary(err))
+        LOGGER.debug('pycsw failure', exc_info=True)
         return 500, 'application/xml; charset=UTF-8', exception_report(
             'NoApplicableCode', 'request', 'internal error (see the server log)',
             csw_request.version)
@@ -105,3 +106,11 @@ def locate_filter_error(content: bytes, error: Exception, kvp: bool) -> bytes:
             if isinstance(text.tag, str) and etree.QName(text).localname == 'ExceptionText':
                 text.text = f'Invalid constraint: {error}'
     return etree.tostring(root, xml_declaration=True, encoding='UTF-8', pretty_print=True)
+
+
+def error_summary(err: Exception) -> str:
+    """One line naming an error without the SQL and values a database error carries."""
+    from sqlalchemy.exc import StatementError
+    cause = err.orig if isinstance(err, StatementError) and err.orig is not None else err
+    text = (str(cause).splitlines() or [''])[0][:200]
+    return f'{type(cause).__name__}: {text}'

@@ -45,7 +45,8 @@ def _config_int(config: Config, section: str, key: str, default: int) -> int:
     return int(text) if text.isdigit() else default
 
 
-def check_max_records(text: Optional[str], version: str, cap: int, default: int) -> int:
+def check_max_records(text: Optional[str], version: str, cap: int, default: int,
+                      name: str = 'maxRecords') -> int:
     """The maxRecords to use for a request's value (None or '' = not given).
 
     :raises CswRequestError: InvalidParameterValue for a negative or non-integer value
@@ -55,13 +56,13 @@ def check_max_records(text: Optional[str], version: str, cap: int, default: int)
     if version == '3.0.0' and text.strip().lower() == 'unlimited':
         return cap
     if not _INTEGER.match(text):
-        raise CswRequestError('InvalidParameterValue', 'maxRecords',
-                              f'maxRecords must be a non-negative integer (at most {cap} '
+        raise CswRequestError('InvalidParameterValue', name,
+                              f'{name} must be a non-negative integer (at most {cap} '
                               f'records are returned), not {text[:40]!r}')
     return min(int(text), cap)
 
 
-def check_start_position(text: Optional[str]) -> Optional[int]:
+def check_start_position(text: Optional[str], name: str = 'startPosition') -> Optional[int]:
     """The startPosition of a request's value (None when not given).
 
     :raises CswRequestError: InvalidParameterValue unless a positive integer
@@ -69,8 +70,8 @@ def check_start_position(text: Optional[str]) -> Optional[int]:
     if text is None or not text.strip():
         return None
     if not _INTEGER.match(text) or int(text) < 1:
-        raise CswRequestError('InvalidParameterValue', 'startPosition',
-                              f'startPosition must be a positive integer (the first record '
+        raise CswRequestError('InvalidParameterValue', name,
+                              f'{name} must be a positive integer (the first record '
                               f'is 1), not {text[:40]!r}')
     return int(text)
 
@@ -80,9 +81,12 @@ def normalise_paging(config: Config, csw_request: CswRequest) -> None:
 
     :raises CswRequestError: see :func:`check_max_records`, :func:`check_start_position`
     """
+    cap, default = max_records_cap(config), default_max_records(config)
+    if csw_request.method == 'GET' and csw_request.kvp.get('mode') in ('sru', 'oaipmh'):
+        _normalise_mode_paging(csw_request.kvp, cap, default)
+        return
     if csw_request.operation != 'GetRecords':
         return
-    cap, default = max_records_cap(config), default_max_records(config)
     if csw_request.method == 'GET':
         kvp = csw_request.kvp
         start = check_start_position(kvp.get('startposition'))
@@ -98,6 +102,18 @@ def normalise_paging(config: Config, csw_request: CswRequest) -> None:
     if start is not None:
         root.set('startPosition', str(start))
     csw_request.refresh_body()
+
+
+def _normalise_mode_paging(kvp: dict, cap: int, default: int) -> None:
+    """pycsw's SRU (``startRecord``, ``maximumRecords``) and OAI-PMH (``resumptionToken``, a
+    start position) paging, checked and capped like CSW's before pycsw maps them."""
+    if kvp['mode'] == 'sru':
+        check_start_position(kvp.get('startrecord'), 'startRecord')
+        if (kvp.get('maximumrecords') or '').strip():
+            kvp['maximumrecords'] = str(check_max_records(kvp['maximumrecords'], '2.0.2',
+                                                          cap, default, 'maximumRecords'))
+    elif check_start_position(kvp.get('resumptiontoken'), 'resumptionToken') is None:
+        kvp.pop('resumptiontoken', None)
 
 
 def asks_for_hits(csw_request: CswRequest) -> bool:

@@ -13,6 +13,7 @@ import threading
 from sqlalchemy import Column, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
+from hubcat import postgis
 from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 
 LOGGER = logging.getLogger(__name__)
@@ -118,10 +119,14 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     """
     engine = get_engine(url)
     done = []
+    if engine.dialect.name == 'postgresql':  # before the table: pycsw then makes it native
+        done.extend(postgis.create_extension(engine))
     insp = inspect(engine)
     if not insp.has_table(table):
         _create_records_table(url, table)
         done.append(f'created table {table}')
+    if engine.dialect.name == 'postgresql':
+        done.extend(postgis.native_geometry(engine, table))
     insp = inspect(engine)
     have = {c['name'] for c in insp.get_columns(table)}
     with engine.begin() as conn:
@@ -167,6 +172,9 @@ def init_db(url: str, table: str = 'records') -> list[str]:
     if done:  # columns may have changed: reflect again on next use
         with _LOCK:
             _TABLES.pop((url, table), None)
+        from hubcat import repository
+        with repository._CACHE_LOCK:
+            repository._CACHE.pop((url, table), None)
     return done
 
 
@@ -177,7 +185,7 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
     done = []
     values = multivalue.VALUES_TABLE
     with engine.begin() as conn:
-        have = {ix['name'] for ix in inspect(conn).get_indexes(values)}
+        have = _index_names(conn, values)
         for statement in multivalue.index_ddl(engine.dialect.name):
             name = statement.split(' ON ')[0].rsplit(' ', 1)[-1]
             if name not in have:
@@ -189,6 +197,16 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
     return done
+
+
+def _index_names(conn, table: str) -> set:
+    """Names of every index of ``table``, expression indexes included (SQLAlchemy's
+    inspector leaves those out)."""
+    if conn.dialect.name == 'sqlite':
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+    else:
+        sql = 'SELECT indexname FROM pg_indexes WHERE tablename = :t'
+    return {row[0] for row in conn.execute(text(sql), {'t': table})}
 
 
 def _add_missing_columns(engine: Engine, tables: list) -> list[str]:
@@ -205,6 +223,12 @@ def _add_missing_columns(engine: Engine, tables: list) -> list[str]:
                     conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {coltype}'))
                     done.append(f'added column {table.name}.{column.name}')
     return done
+
+
+def spatial_status(url: str):
+    """How spatial filters run in a PostgreSQL catalogue (one line), None for SQLite."""
+    engine = get_engine(url)
+    return postgis.status(engine) if engine.dialect.name == 'postgresql' else None
 
 
 def records_table(url: str, table: str = 'records') -> Table:

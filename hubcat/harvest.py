@@ -106,7 +106,8 @@ def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harve
                 lease, started: float) -> RunReport:
     """Harvest into the catalogue batch by batch as pages arrive (flat memory); statuses
     and removals are applied when the source was read (:mod:`hubcat.sync_writer`)."""
-    catalogue = Catalogue(config.database_url, config.table)
+    catalogue = Catalogue(config.database_url, config.table,
+                          dataset_mapping=config.get('hubcat', 'dataset_mapping') or None)
     registry = SourceRegistry(config.database_url)
     now = datetime.now(timezone.utc)
     stale_after = source.stale_after or int(harvester.options['stale_after'])

@@ -23,3 +23,16 @@ def exception_report(code: str, locator: str, text: str, version: str = '2.0.2',
     exc = etree.SubElement(root, f'{{{ns}}}Exception', exceptionCode=code, locator=locator)
     etree.SubElement(exc, f'{{{ns}}}ExceptionText').text = text
     return etree.tostring(root, xml_declaration=True, encoding='UTF-8', pretty_print=True)
+
+
+def exception_status(status: int, content: bytes) -> int:
+    """The HTTP status of a CSW answer: an ExceptionReport pycsw sent with 200 (CSW 2.0.2,
+    whose OWS 1.0 names no status) gets 400, as CSW 3.0.0 (OWS 2.0) answers it."""
+    if status != 200 or b'ExceptionReport' not in content[:1000]:
+        return status
+    from harvesters.http import safe_xml_parser
+    try:
+        root = etree.fromstring(content, safe_xml_parser())
+    except (etree.XMLSyntaxError, ValueError):
+        return status
+    return 400 if etree.QName(root).localname == 'ExceptionReport' else status

@@ -20,7 +20,8 @@ THING = 'thing'
 DATASTREAM = 'datastream'
 OFFERING = 'offering'
 PROCEDURE = 'procedure'
-KINDS = (SERVICE, THING, DATASTREAM, OFFERING, PROCEDURE)
+DATASET = 'dataset'    # the same data published by several services (hubcat.datasets)
+KINDS = (SERVICE, THING, DATASTREAM, OFFERING, PROCEDURE, DATASET)
 
 # ebRIM objectType classifications (ARCHITECTURE.md, "The sensor profile").
 OT_STA_SERVICE = 'urn:ogc:serviceType:SensorThings'
@@ -34,6 +35,8 @@ OT_SENSOR = 'urn:ogc:def:ebRIM-ObjectType:OGC:Sensor'
 OPERATES_ON = 'urn:ogc:def:ebRIM-AssociationType:OGC:OperatesOn'
 HAS_DATASTREAM = 'urn:ogc:def:ST-AssociationType:OGC:HasDataStream'
 HAS_PROCEDURE = 'urn:ogc:def:ebRIM-AssociationType:OGC:HasProcedure'
+#: a dataset record -> each Datastream / offering that publishes it (HubCat's own type)
+HAS_MEMBER = 'urn:hubcat:def:ebRIM-AssociationType:HasMember'
 
 # Names of the links that answer with observations (distribution links)
 GET_OBSERVATION = 'GetObservation'      # a ready SOS GetObservation request of an offering
@@ -51,6 +54,7 @@ DCMI_TYPES = {
     PROCEDURE: 'PhysicalObject',
     DATASTREAM: 'Dataset',
     OFFERING: 'Dataset',
+    DATASET: 'Dataset',
 }
 
 

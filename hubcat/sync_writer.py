@@ -180,6 +180,7 @@ class SyncWriter:
                                                 and row.hc_status == ONLINE)
                 cat._set_status(conn, [row.identifier for row in gone], OFFLINE, REMOVED,
                                 self.stamp)
+            cat.refresh_datasets(conn, self.stamp)
         return self.counts
 
 

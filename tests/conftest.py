@@ -37,20 +37,51 @@ def pytest_sessionstart(session):
 
 
 _BACKENDS = ['sqlite'] + (['postgresql'] if os.environ.get('HUBCAT_TEST_DATABASE_URL') else [])
+#: backends of the storage and search tests: also PostgreSQL with PostGIS when
+#: HUBCAT_TEST_POSTGIS_DATABASE_URL names a server that has it (.ci/run sets it)
+SEARCH_BACKENDS = _BACKENDS + (['postgis'] if os.environ.get('HUBCAT_TEST_POSTGIS_DATABASE_URL')
+                               else [])
+#: the role that owns 'postgresql' test databases: not a superuser, so `hubcat init` cannot
+#: create PostGIS there even when the server has it (the envelope functions stay tested);
+#: it logs in with the admin URL's password, if that has one
+_PLAIN_ROLE = 'hubcat_test_plain'
 
 
-def _new_postgres_database() -> tuple[str, callable]:
-    """A fresh PostgreSQL database on the server of HUBCAT_TEST_DATABASE_URL, and its dropper."""
+def _plain_role(conn, password) -> None:
+    """Create the non-superuser owner of plain PostgreSQL test databases, once per server."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    if conn.execute(text('SELECT count(*) FROM pg_roles WHERE rolname = :r'),
+                    {'r': _PLAIN_ROLE}).scalar():
+        return
+    secret = " PASSWORD '%s'" % password.replace("'", "''") if password else ''
+    try:
+        conn.execute(text(f'CREATE ROLE {_PLAIN_ROLE} LOGIN{secret}'))
+    except DBAPIError:  # another test session created it at the same moment
+        pass
+
+
+def _new_postgres_database(postgis: bool = False) -> tuple[str, callable]:
+    """A fresh PostgreSQL database and its dropper: on the server of
+    HUBCAT_TEST_POSTGIS_DATABASE_URL (owned by that superuser: init creates PostGIS) when
+    ``postgis``, else on HUBCAT_TEST_DATABASE_URL's, owned by a role that cannot."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from hubcat.db import dispose_engine
-    admin_url = make_url(os.environ['HUBCAT_TEST_DATABASE_URL'])
+    env = 'HUBCAT_TEST_POSTGIS_DATABASE_URL' if postgis else 'HUBCAT_TEST_DATABASE_URL'
+    admin_url = make_url(os.environ[env])
     name = f'hubcat_test_{uuid.uuid4().hex[:12]}'
     admin = create_engine(admin_url, isolation_level='AUTOCOMMIT')
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE {name}'))
-    url = str(admin_url.set(database=name).render_as_string(hide_password=False))
+        if postgis:
+            conn.execute(text(f'CREATE DATABASE {name}'))
+            url = admin_url.set(database=name)
+        else:
+            _plain_role(conn, admin_url.password)
+            conn.execute(text(f'CREATE DATABASE {name} OWNER {_PLAIN_ROLE}'))
+            url = admin_url.set(database=name, username=_PLAIN_ROLE)
+    url = str(url.render_as_string(hide_password=False))
 
     def drop():
         dispose_engine(url)
@@ -63,8 +94,8 @@ def _new_postgres_database() -> tuple[str, callable]:
 def make_database(backend: str, tmp_path: Path) -> tuple[str, callable]:
     """(url, cleanup) of an empty catalogue database of the given backend."""
     from hubcat.db import dispose_engine
-    if backend == 'postgresql':
-        return _new_postgres_database()
+    if backend in ('postgresql', 'postgis'):
+        return _new_postgres_database(postgis=backend == 'postgis')
     url = f'sqlite:///{tmp_path / f"catalogue-{uuid.uuid4().hex[:6]}.db"}'
     return url, lambda: dispose_engine(url)
 

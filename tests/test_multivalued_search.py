@@ -13,7 +13,7 @@ from lxml import etree
 from owslib import fes
 from owslib.csw import CatalogueServiceWeb
 
-from conftest import _BACKENDS, LiveServer, make_config, make_database
+from conftest import SEARCH_BACKENDS, LiveServer, make_config, make_database
 from harvesters.sta_mapping import multidatastream_record
 from hubcat.app import create_app
 from hubcat.catalogue import Catalogue
@@ -50,7 +50,7 @@ def _records() -> list[CatalogRecord]:
     return records
 
 
-@pytest.fixture(scope='module', params=_BACKENDS)
+@pytest.fixture(scope='module', params=SEARCH_BACKENDS)
 def csw_url(request, tmp_path_factory):
     """/csw of a live HubCat holding the records above (each backend in turn)."""
     url, cleanup = make_database(request.param, tmp_path_factory.mktemp('multi'))

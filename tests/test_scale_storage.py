@@ -13,7 +13,8 @@ from lxml import etree
 from owslib import fes
 from owslib.csw import CatalogueServiceWeb
 
-from conftest import _BACKENDS, LiveServer, StaServer, make_config, make_database, test_port
+from conftest import (SEARCH_BACKENDS, LiveServer, StaServer, make_config, make_database,
+                      test_port)
 from harvesters.sta import SensorThingsHarvester
 from hubcat.app import create_app
 from hubcat.catalogue import Catalogue
@@ -42,7 +43,7 @@ def harvest(big_sta):
     return result
 
 
-@pytest.fixture(scope='module', params=_BACKENDS)
+@pytest.fixture(scope='module', params=SEARCH_BACKENDS)
 def csw_url(request, harvest, big_sta, tmp_path_factory):
     """/csw of a live HubCat whose catalogue (each backend in turn) stored the harvest."""
     url, cleanup = make_database(request.param, tmp_path_factory.mktemp('big'))

@@ -472,3 +472,26 @@ def test_harvested_catalogue_survives_the_reported_attacks(harvested, listener, 
     resp = requests.get(harvested.csw, params=_kvp(version, maxrecords='-1'), timeout=60)
     assert resp.status_code == 400
     assert harvested.count() == before and listener.connections == []
+
+
+@pytest.mark.parametrize('params,locator', [
+    ({'mode': 'sru', 'operation': 'searchRetrieve', 'query': 'x', 'maximumRecords': '-1'},
+     'maximumRecords'),
+    ({'mode': 'sru', 'operation': 'searchRetrieve', 'query': 'x', 'startRecord': 'abc'},
+     'startRecord'),
+    ({'mode': 'oaipmh', 'verb': 'ListRecords', 'metadataPrefix': 'oai_dc',
+      'resumptionToken': '-5'}, 'resumptionToken'),
+])
+def test_sru_and_oaipmh_paging_is_validated_too(served, params, locator):
+    resp = requests.get(served.csw, params=params, timeout=60)
+    assert resp.status_code == 400
+    assert exception(resp.content)[:2] == ('InvalidParameterValue', locator)
+
+
+def test_sru_maximum_records_is_capped(served):
+    resp = requests.get(served.csw, params={'mode': 'sru', 'operation': 'searchRetrieve',
+                                            'query': 'Station', 'maximumRecords': '1000'},
+                        timeout=60)
+    assert resp.status_code == 200
+    records = etree.fromstring(resp.content).xpath('//*[local-name()="record"]')
+    assert 0 < len(records) <= CAP

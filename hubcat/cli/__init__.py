@@ -75,15 +75,18 @@ def cli(config_path, verbose):
 @click.pass_context
 def init(ctx):
     """Create or upgrade the catalogue database (idempotent)."""
-    from hubcat.db import init_db
+    from hubcat.db import init_db, spatial_status
     config = load_config(ctx)
     try:
         done = init_db(config.database_url, config.table)
+        spatial = spatial_status(config.database_url)
     except Exception as err:  # noqa: BLE001 - reported as one line
         raise click.ClickException(f'cannot initialise {config.database_display}: '
                                    f'{str(err).splitlines()[0]}') from None
     for line in done:
         click.echo(line)
+    if spatial and done:  # how spatial filters run, whenever the database changed
+        click.echo(spatial)
     _report_duplicate_sources(config)
     click.echo(f'catalogue database ready: {config.database_display}')
 

@@ -42,9 +42,10 @@ def register(cli: click.Group) -> None:
         """List the dictionaries, lowest precedence first."""
         from hubcat.dictionaries import DictionaryStore
         config = load_config(ctx)
+        dictionaries = DictionaryStore(config.database_url).list()
         click.echo(f'{"name":<24} {"format":<8} {"entries":>7} {"props":>5}  '
                    f'{"source":<16} loaded')
-        for d in DictionaryStore(config.database_url).list():
+        for d in dictionaries:
             click.echo(f'{d["name"]:<24} {d["format"]:<8} {d["entries"]:>7} '
                        f'{d["properties"]:>5}  {d["source"] or "(all)":<16} '
                        f'{d["loaded"] or "(built in)"}')

@@ -17,6 +17,7 @@ from hubcat.config import Config
 LOGGER = logging.getLogger(__name__)
 DEMO_SCHEDULE = '5m'
 DEMO_STALE_AFTER = '6h'
+SOS_KEY = 'gauges-sos'
 DEMO_DICTIONARY = os.path.join(os.path.dirname(__file__), 'dictionary.yaml')
 
 
@@ -46,11 +47,16 @@ def example_requests(csw_url: str) -> list[str]:
         f'{csw_url}?service=CSW&version=2.0.2&request=GetRecords&typenames=csw:Record'
         '&elementsetname=brief&resulttype=results&maxrecords=50&constraintlanguage=CQL_TEXT'
         "&constraint=hubcat:ObservedProperty%20=%20'Explosive%20gas%20(LEL)'",
+        # one dataset, two services: the gauges' water level through STA and the demo SOS
+        f'{csw_url}?service=CSW&version=2.0.2&request=GetRecords&typenames=csw:Record'
+        '&elementsetname=brief&resulttype=results&constraintlanguage=CQL_TEXT'
+        "&constraint=hubcat:EntityType%20=%20'dataset'",
     ]
 
 
 def prepare(config: Config, progress_factory=None, echo=print) -> list:
-    """Start the sample STA servers, register and harvest them; returns the running services.
+    """Start the sample STA servers and the demo SOS, register and harvest them; returns
+    the running services.
 
     :param progress_factory: ``f(label) -> (bar, callback)`` for progress bars, or None
     """
@@ -60,13 +66,18 @@ def prepare(config: Config, progress_factory=None, echo=print) -> list:
     from hubcat.harvest import run_harvest
     from hubcat.sources import SourceRegistry
     init_db(config.database_url, config.table)
-    running = serve_demo(generate())
+    data = generate()
+    running = serve_demo(data)
     registry = SourceRegistry.for_config(config)
     try:
+        running.append(serve_demo_sos(data))
         for service in running:
-            source = registry.add(service.url, 'sta', name=service.key, schedule=DEMO_SCHEDULE,
-                                  stale_after=DEMO_STALE_AFTER)
-            echo(f'sample STA service "{service.title}" at {service.url}/')
+            kind = 'sos' if service.key == SOS_KEY else 'sta'
+            # the demo SOS serves capabilities only: no SensorML to ask for
+            options = {'describe_sensor': 'false'} if kind == 'sos' else None
+            source = registry.add(service.url, kind, name=service.key, schedule=DEMO_SCHEDULE,
+                                  stale_after=DEMO_STALE_AFTER, options=options)
+            echo(f'sample {kind.upper()} service "{service.title}" at {service.url}')
             bar, callback = progress_factory(service.key) if progress_factory else (None, None)
             try:
                 report = run_harvest(config, source.id, trigger='manual', progress=callback)
@@ -80,6 +91,14 @@ def prepare(config: Config, progress_factory=None, echo=print) -> list:
             service.handle.shutdown()
         raise
     return running
+
+
+def serve_demo_sos(data):
+    """Serve the demo's SOS (the incident network's gauges, :mod:`hubcat.demo.sos`)."""
+    from hubcat.demo.sos import TITLE, create_sos_app
+    from hubcat.demo.sta import RunningService, serve_in_thread
+    handle, url = serve_in_thread(create_sos_app(data.service('incident')))
+    return RunningService(SOS_KEY, TITLE, url, handle)
 
 
 def load_demo_dictionary(config: Config, echo=print) -> int:

@@ -30,7 +30,8 @@ _TYPES = {'hubcat:LastSeen': 'date-time', 'hubcat:StatusChanged': 'date-time',
 _ENUMS = {'hubcat:Status': ['online', 'offline'],
           'hubcat:StatusReason': ['removed', 'stale', 'unreachable'],
           'hubcat:ServiceType': ['STA', 'SOS'],
-          'hubcat:EntityType': ['service', 'thing', 'datastream', 'offering', 'procedure']}
+          'hubcat:EntityType': ['service', 'thing', 'datastream', 'offering', 'procedure',
+                                'dataset']}
 
 
 def _link(href: str, rel: str, type_: str, title: str) -> dict:

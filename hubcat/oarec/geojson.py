@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import quote, urlencode
 
-from hubcat.records import HAS_DATASTREAM, CatalogRecord
+from hubcat.records import DATASET, HAS_DATASTREAM, HAS_MEMBER, CatalogRecord
 from hubcat.times import iso, parse_time
 
 GEOJSON = 'application/geo+json'
@@ -123,6 +123,12 @@ def _links(record: Optional[CatalogRecord], row, base: str, collection: str) -> 
     links += [{'rel': 'item', 'type': GEOJSON, 'title': 'A Datastream',
                'href': item_url(base, 'all', a.target)}
               for a in record.associations if a.type == HAS_DATASTREAM]
+    if record.kind == DATASET:  # one dataset, several services: link each, and each member
+        links += [{'rel': 'service', 'type': GEOJSON, 'title': 'A service publishing it',
+                   'href': item_url(base, 'all', s)} for s in record.slots.get('service', [])]
+        links += [{'rel': 'item', 'type': GEOJSON, 'title': 'Its Datastream or offering',
+                   'href': item_url(base, 'all', a.target)}
+                  for a in record.associations if a.type == HAS_MEMBER]
     return links
 
 

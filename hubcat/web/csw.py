@@ -20,6 +20,7 @@ from hubcat.csw_request import CswRequestError, parse_request, requested_version
 from hubcat.csw_search import kvp_search_hook
 from hubcat.filters.gml_carrier import fes_geometry_hook, geometries_scope
 from hubcat.opensearch import opensearch_description_hook
+from hubcat.ows import exception_status
 from hubcat.web.federation import csw_distributed_hook
 
 bp = Blueprint('csw', __name__)
@@ -61,6 +62,7 @@ def _answer(config, csw_request) -> tuple:
 
 def _response(soap_version: str, status: int, content_type: str, content: bytes,
               headers=None) -> Response:
+    status = exception_status(status, content)
     if soap_version:
         status, content_type, content, headers = soap.wrap(soap_version, status, content_type,
                                                            content, headers)

@@ -13,7 +13,7 @@ import hashlib
 from lxml import etree
 
 from hubcat.dublincore import MEASUREMENT_SCHEME, vocabulary_of
-from hubcat.records import OFFERING, DATASTREAM, SERVICE
+from hubcat.records import DATASET, OFFERING, DATASTREAM, SERVICE
 from profiles.hubcat.rows import RowView
 
 NSMAP = {
@@ -36,7 +36,7 @@ VOCABULARY_TITLES = (
     ('http://loinc.org/', 'LOINC'),
     ('http://codes.wmo.int/', 'WMO codes registry'),
 )
-SCOPE = {SERVICE: 'service', DATASTREAM: 'dataset', OFFERING: 'dataset'}
+SCOPE = {SERVICE: 'service', DATASTREAM: 'dataset', OFFERING: 'dataset', DATASET: 'dataset'}
 
 
 def _q(tag: str) -> str:
@@ -222,10 +222,11 @@ def _identification(node, rec, view: RowView, brief: bool):
         _string(op, 'srv:operationName', 'GetCapabilities' if rec.service_type == 'SOS' else 'ServiceRoot')
         _code(op, 'srv:DCP/srv:DCPList', 'DCPList', 'WebServices')
         _sub(op, 'srv:connectPoint/gmd:CI_OnlineResource/gmd:linkage/gmd:URL', rec.service_url)
-        for assoc in rec.associations:
+        own = [assoc.target for assoc in rec.associations]
+        for target in own + view.datasets(own):
             on = etree.SubElement(ident, _q('srv:operatesOn'))
-            on.set('uuidref', assoc.target)
-            on.set(_q('xlink:href'), f'#{assoc.target}')
+            on.set('uuidref', target)
+            on.set(_q('xlink:href'), f'#{target}')
     else:
         _string(ident, 'gmd:language', 'eng')
         _extent(ident, 'gmd:extent', rec)

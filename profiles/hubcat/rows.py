@@ -22,6 +22,13 @@ class RowView:
     assoc_type: str = ''
     assoc_source: str = ''
     assoc_target: str = ''
+    operateson: str = ''
+
+    def datasets(self, own: list[str]) -> list[str]:
+        """The dataset records a service row operates on beyond its own targets
+        (:mod:`hubcat.datasets` adds them to the ``operateson`` column)."""
+        from hubcat.datasets import dataset_operates_on
+        return dataset_operates_on(self.operateson, own)
 
     @property
     def status_text(self) -> str:
@@ -42,7 +49,7 @@ class RowView:
                    last_seen=get('hc_last_seen'), status_changed=get('hc_status_changed'),
                    modified=get('date_modified') or get('insert_date'), kind=get('hc_kind'),
                    assoc_type=get('hc_assoc_type'), assoc_source=get('hc_assoc_source'),
-                   assoc_target=get('hc_assoc_target'))
+                   assoc_target=get('hc_assoc_target'), operateson=get('operateson'))
 
 
 def _record_from_columns(row) -> CatalogRecord:
