@@ -5,7 +5,7 @@ Europe) and times CSW GetRecords with a BBOX filter, in process (no HTTP), with
 the R*Tree pre-filter on and off (off = stock pycsw's shapely call on every row,
 the baseline; ARCHITECTURE.md measured about 0.9 s per query at 100,000 records).
 
-    PYTHONPATH=. python bench/spatial_query.py [--records 100000] [--repeat 5]
+    .venv/bin/python bench/spatial_query.py [--records 100000] [--repeat 5]
 """
 from __future__ import annotations
 

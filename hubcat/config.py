@@ -5,8 +5,7 @@ Configuration is ``pycsw.cfg`` (INI): pycsw's own sections plus HubCat's
 sections.  The
 file is ``$HUBCAT_CONFIG`` if set, else ``./pycsw.cfg`` if it exists, else the
 built-in defaults below.  ``HUBCAT_DATABASE_URL`` overrides ``[repository]
-database``; ``HUBCAT_ADMIN_TOKEN`` overrides ``[hubcat] admin_token``;
-``HUBCAT_BROKER_URL`` overrides ``[hubcat] broker_url``.
+database``; ``HUBCAT_ADMIN_TOKEN`` overrides ``[hubcat] admin_token``.
 """
 from __future__ import annotations
 
@@ -75,6 +74,11 @@ DEFAULTS = {
         # the demo); link-local ranges (cloud metadata services) always refused
         'harvest_private_networks': 'true',
         'harvest_deny': '169.254.0.0/16, fe80::/10',
+        # the task queue (hubcat.queue): empty runs harvests in-process; with a broker
+        # (redis://..., amqp://...) the scheduler enqueues them and `hubcat worker` runs them
+        'broker_url': '',
+        'queue': 'hubcat',
+        'result_backend': '',
     },
     'hubcat:harvest': {
         'timeout': '30',
@@ -132,8 +136,6 @@ class Config:
             parser.set('repository', 'database', env['HUBCAT_DATABASE_URL'])
         if env.get('HUBCAT_ADMIN_TOKEN'):
             parser.set('hubcat', 'admin_token', env['HUBCAT_ADMIN_TOKEN'])
-        if env.get('HUBCAT_BROKER_URL'):
-            parser.set('hubcat', 'broker_url', env['HUBCAT_BROKER_URL'])
         for section, values in (overrides or {}).items():
             if not parser.has_section(section):
                 parser.add_section(section)
@@ -190,17 +192,6 @@ class Config:
             'max_workers': int(opts.get('max_workers', 4)),
             'stale_after': parse_duration(opts.get('stale_after', '24h')),
         }
-
-    @property
-    def broker_url(self) -> str:
-        """``[hubcat] broker_url`` (or ``$HUBCAT_BROKER_URL``): the Celery broker harvests are
-        queued on; empty (the default) runs them in the scheduler's own threads."""
-        return (self.get('hubcat', 'broker_url', '') or '').strip()
-
-    @property
-    def broker_queue(self) -> str:
-        """``[hubcat] broker_queue``: the queue name on the broker (default ``hubcat-harvest``)."""
-        return (self.get('hubcat', 'broker_queue', '') or '').strip() or 'hubcat-harvest'
 
     @property
     def lease_seconds(self) -> int:

@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -59,8 +60,13 @@ class RunReport:
                 'notices': self.notices}
 
 
+class AlreadyHarvested(RuntimeError):
+    """A run of the source started after the time a queued harvest was asked for."""
+
+
 def run_harvest(config: Config, source_key, trigger: str = 'manual',
-                progress=None, force: bool = False) -> RunReport:
+                progress=None, force: bool = False,
+                not_since: Optional[datetime] = None) -> RunReport:
     """Harvest one source now and store the result.
 
     The source's lease is held (and renewed by a heartbeat) for the whole run.
@@ -72,8 +78,10 @@ def run_harvest(config: Config, source_key, trigger: str = 'manual',
     :param trigger: manual | scheduled | csw-t | api (recorded in the run history)
     :param progress: optional callback ``progress(done, total, message)``
     :param force: take over the source's lease even when its holder looks alive
+    :param not_since: the time a queued harvest was asked for: checked under the lease
     :raises SourceNotFound: when no such source exists
     :raises SourceBusy: when the source is being harvested elsewhere right now
+    :raises AlreadyHarvested: when a run of the source started after ``not_since``
     """
     source = SourceRegistry(config.database_url).get(source_key)
     with source_lock(config.database_url, source.id, config.lease_seconds, force=force) as lease:
@@ -81,6 +89,9 @@ def run_harvest(config: Config, source_key, trigger: str = 'manual',
         for run_id in runs.mark_interrupted(source.id):
             LOGGER.warning('run %s of %s was interrupted (its process is gone)', run_id,
                            source.name)
+        last = runs.last_started(source.id) if not_since is not None else None
+        if last is not None and last >= not_since:
+            raise AlreadyHarvested(f'source {source.id} was harvested at {last.isoformat()}')
         run_id = runs.start(source.id, source.name, trigger, owner=lease.owner)
         started = time.monotonic()
         harvester = None
@@ -183,4 +194,4 @@ def _finish(runs: RunLog, run_id: int, source: Source, outcome: str, counts: Syn
     return report
 
 
-__all__ = ['RunReport', 'SourceBusy', 'run_harvest']
+__all__ = ['AlreadyHarvested', 'RunReport', 'SourceBusy', 'run_harvest']

@@ -44,23 +44,24 @@ def current_config() -> Config:
 def run_scheduled_harvest(source_id: int) -> Optional[dict]:
     """Harvest one source because its schedule fired.
 
-    With ``[hubcat] broker_url`` set, the harvest is put on the task queue for a
-    ``hubcat worker`` instead (:mod:`hubcat.queue`). Otherwise it runs here: a
-    source that is being harvested elsewhere (another process or a manual run)
-    is skipped, and so is a source removed since the job was scheduled: the next
-    reconcile drops its job.
+    With a broker configured (``[hubcat] broker_url``) the harvest is only enqueued
+    for a ``hubcat worker`` (:mod:`hubcat.queue`).  Otherwise it runs here; a source
+    that is being harvested elsewhere (another process or a manual run) is skipped,
+    and so is a source removed since the job was scheduled: the next reconcile
+    drops its job.
 
     :param source_id: the source's id
-    :returns: the run report as a dict (``queued`` when put on the queue), or None when
-        the run was skipped
+    :returns: the run report as a dict (``{'enqueued': task id}`` with a broker), or None
+        when the run was skipped
     """
     from hubcat.harvest import SourceBusy, run_harvest
+    from hubcat.queue import broker_url, enqueue_harvest
     from hubcat.sources import SourceNotFound
     config = current_config()
-    if config.broker_url:      # scale-out: a `hubcat worker` runs it (hubcat.queue)
-        from hubcat.queue import enqueue
-        enqueue(config, source_id, trigger='scheduled')
-        return {'source_id': source_id, 'queued': config.broker_queue}
+    if broker_url(config):
+        task = enqueue_harvest(config, source_id, trigger='scheduled')
+        LOGGER.info('scheduled harvest of source %s enqueued (task %s)', source_id, task.id)
+        return {'enqueued': task.id}
     try:
         report = run_harvest(config, source_id, trigger='scheduled')
     except SourceBusy:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from hubcat.db import get_engine
 from hubcat.models import runs as runs_table
@@ -38,6 +38,15 @@ class RunLog:
             return conn.execute(insert(runs_table).values(
                 source_id=source_id, source_name=source_name, trigger=trigger, owner=owner,
                 started=datetime.now(timezone.utc), outcome=RUNNING)).inserted_primary_key[0]
+
+    def last_started(self, source_id: int) -> Optional[datetime]:
+        """When the newest run of a source started (UTC, to the microsecond); None if never."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(func.max(runs_table.c.started))
+                                 .where(runs_table.c.source_id == source_id)).scalar()
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
 
     def mark_interrupted(self, source_id: Optional[int] = None) -> list[int]:
         """Mark ``failed`` (``interrupted: ...``) every running run whose process is gone.

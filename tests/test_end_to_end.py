@@ -98,7 +98,7 @@ def test_demo_serves_a_harvested_catalogue_and_stops_on_ctrl_c(tmp_path):
         output = ''.join(lines)
         assert f'http://127.0.0.1:{port}/csw' in output, output
         examples = re.findall(r'curl "([^"]+)"', output)
-        assert len(examples) == 3
+        assert len(examples) == 4
         assert re.search(r'parameter dictionary "ahr-demo" loaded: [1-9]\d* records', output), output
         # mediation: the legacy detectors' 'Parameter_1' is found as explosive gas
         # (and the gauges' loggers' 'Parameter_1' as water level: the dictionary's Thing scopes)
@@ -106,6 +106,9 @@ def test_demo_serves_a_harvested_catalogue_and_stops_on_ctrl_c(tmp_path):
                              ('Water%20level', rb'AW-P\d+ Parameter_1')):
             answer = requests.get(examples[2].replace('Explosive%20gas%20(LEL)', label), timeout=30)
             assert re.search(title, answer.content), answer.content[:500]
+        # the demo's own SOS republishes the gauges' water level: one dataset, two services
+        answer = requests.get(examples[3], timeout=30)
+        assert b'river gauge: Water level' in answer.content, answer.content[:500]
         answer = requests.get(examples[0], timeout=30)
         matched = int(re.search(rb'numberOfRecordsMatched="(\d+)"', answer.content).group(1))
         assert matched > 50  # online Datastreams of the sample services

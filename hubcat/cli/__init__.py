@@ -154,6 +154,7 @@ def _register_subcommands() -> None:
     load.register(cli)         # load
     cli.add_command(peers.peer)
     ops.register(cli)          # scheduler
+    ops.register_queue(cli)    # worker, enqueue
 
 
 _register_subcommands()

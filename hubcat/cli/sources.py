@@ -55,27 +55,6 @@ def nonempty(_ctx, param, value):
     return value
 
 
-def _queue_harvests(config, registry, source_keys) -> None:
-    """Put one harvest of each source on the task queue, one line each."""
-    from hubcat.queue import enqueue
-    if not config.broker_url:
-        raise click.ClickException('no broker configured: set [hubcat] broker_url '
-                                   '(or HUBCAT_BROKER_URL)')
-    sources = []
-    for key in source_keys:
-        try:
-            sources.append(registry.get(key))
-        except SourceError as err:
-            raise click.ClickException(str(err)) from None
-    for src in sources:
-        try:
-            enqueue(config, src.id, trigger='manual')
-        except Exception as err:  # noqa: BLE001 - broker errors vary by transport
-            raise click.ClickException(f'cannot reach the broker: {str(err).splitlines()[0]}') \
-                from None
-        click.echo(f'{src.name}: queued on {config.broker_queue}')
-
-
 def register(cli: click.Group) -> None:
     """Add the ``source``, ``harvest`` and ``runs`` commands to the CLI group."""
     from hubcat.cli import load_config
@@ -179,11 +158,8 @@ def register(cli: click.Group) -> None:
                        '(a harvest on another machine that died)')
     @click.option('-v', '--verbose', is_flag=True,
                   help='list every error and notice of each run under its summary')
-    @click.option('--queue', 'queue_', is_flag=True,
-                  help='put the harvests on the task queue for `hubcat worker` processes '
-                       '(needs [hubcat] broker_url) instead of running them here')
     @click.pass_context
-    def harvest(ctx, source_keys, all_, no_progress, force, verbose, queue_):
+    def harvest(ctx, source_keys, all_, no_progress, force, verbose):
         """Harvest sources now (by id or name) and print a summary line for each.
 
         Errors are what could not be read (the run is partial); notices are fallbacks
@@ -196,9 +172,6 @@ def register(cli: click.Group) -> None:
             source_keys = [str(s.id) for s in registry.list()]
         if not source_keys:
             raise click.UsageError('name a source, or use --all')
-        if queue_:
-            _queue_harvests(config, registry, source_keys)
-            return
         verbose = verbose or ctx.find_root().params.get('verbose')
         failed = 0
         with _quiet_run_log(not verbose):

@@ -22,12 +22,13 @@ from hubcat.ows import OWS_NS
 
 CSW = 'http://www.opengis.net/cat/csw/2.0.2'
 DC = 'http://purl.org/dc/elements/1.1/'
-SENSOR_KINDS = ('thing', 'datastream', 'offering', 'procedure')
+SENSOR_KINDS = ('thing', 'datastream', 'offering', 'procedure', 'dataset')
 #: collection id -> (title, description, entity types it holds; empty: every record)
 COLLECTIONS = {
     'all': ('All records', 'Every record of the catalogue: services, sensors, datasets.', ()),
     'sensors': ('Sensors', 'SensorThings Things and Datastreams, SOS offerings and '
-                'procedures, with their online/offline status.', SENSOR_KINDS),
+                'procedures, and datasets published by several services, with their '
+                'online/offline status.', SENSOR_KINDS),
     'services': ('Sensor services', 'The SensorThings API and SOS services harvested.',
                  ('service',)),
 }
@@ -101,7 +102,7 @@ def conditions(collection: str, query: ItemsQuery) -> list:
     f = ogc_filter
     found = []
     kinds = COLLECTIONS[collection][2]
-    if kinds == SENSOR_KINDS:   # one comparison, not an Or of four
+    if kinds == SENSOR_KINDS:   # one comparison, not an Or of five
         found.append(f.compare('PropertyIsNotEqualTo', 'hubcat:EntityType', 'service'))
     elif kinds:
         found.append(f.combine('Or', [f.equal('hubcat:EntityType', k) for k in kinds]))

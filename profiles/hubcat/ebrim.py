@@ -15,6 +15,9 @@ out (the source's link stays in its Slot).  Dublin Core and ISO keep every text 
 """
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 from lxml import etree
 
 from hubcat.records import SERVICE
@@ -40,6 +43,28 @@ PROPERTY_SCHEME = 'urn:hubcat:def:ebRIM-ClassificationScheme:ObservedProperty'
 def _q(tag: str) -> str:
     prefix, local = tag.split(':')
     return f'{{{NSMAP[prefix]}}}{local}'
+
+
+_SCHEME = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:')
+
+
+def ref(identifier: str) -> str:
+    """``identifier`` as an ebRIM reference (xs:anyURI): itself when it is a URI or a relative
+    reference, else ``urn:hubcat:id:`` and its percent-encoded form (e.g. ``3e9a8c05:x``,
+    whose "scheme" starts with a digit, or text with spaces)."""
+    text = identifier or ''
+    relative = ':' not in text.split('/')[0]
+    if (relative or _SCHEME.match(text)) and not re.search(r'[\s<>"{}|\\^`]', text):
+        return text
+    return 'urn:hubcat:id:' + quote(text, safe='')
+
+
+def sub_id(identifier: str, suffix: str) -> str:
+    """The id of a part of a registry object (Classification, ExternalIdentifier, ...)."""
+    base = ref(identifier)
+    if not _SCHEME.match(base):
+        base = 'urn:hubcat:id:' + quote(base, safe='')
+    return f'{base}:{suffix}'
 
 
 def cut(text: str, limit: int) -> str:
@@ -83,8 +108,8 @@ def _envelope_slot(parent, bbox) -> None:
 
 def render_association(view: RowView) -> etree._Element:
     """A ``rim:Association`` for an association row."""
-    return etree.Element(_q('rim:Association'), nsmap=NSMAP, id=view.identifier,
-                         lid=view.identifier, associationType=view.assoc_type,
+    return etree.Element(_q('rim:Association'), nsmap=NSMAP, id=ref(view.identifier),
+                         lid=ref(view.identifier), associationType=view.assoc_type,
                          sourceObject=view.assoc_source, targetObject=view.assoc_target,
                          status=STATUS_SUBMITTED)
 
@@ -98,7 +123,7 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
         return render_association(view)
     rec = view.record
     tag = 'rim:Service' if rec.kind == SERVICE else 'rim:ExtrinsicObject'
-    attrs = {'id': rec.identifier, 'lid': rec.identifier, 'objectType': rec.object_type,
+    attrs = {'id': ref(rec.identifier), 'lid': ref(rec.identifier), 'objectType': rec.object_type,
              'status': STATUS_SUBMITTED}
     if tag == 'rim:ExtrinsicObject':
         attrs['mimeType'] = 'application/json' if rec.service_type == 'STA' else 'application/xml'
@@ -139,23 +164,23 @@ def render(view: RowView, esn: str = 'full') -> etree._Element:
     if esn in ('summary', 'full') and rec.abstract:
         _localized(node, 'rim:Description', rec.abstract)
     etree.SubElement(node, _q('rim:VersionInfo'), versionName='1')
-    etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:objectType',
-                     classificationScheme=CLASSIFICATION_SCHEME, classifiedObject=rec.identifier,
+    etree.SubElement(node, _q('rim:Classification'), id=sub_id(rec.identifier, 'objectType'),
+                     classificationScheme=CLASSIFICATION_SCHEME, classifiedObject=ref(rec.identifier),
                      nodeRepresentation=rec.object_type)
     nodes = dict.fromkeys(m.uri or m.label for m in rec.mediation if m.label)
     for n, representation in enumerate(nodes):
-        etree.SubElement(node, _q('rim:Classification'), id=f'{rec.identifier}:property:{n}',
-                         classificationScheme=PROPERTY_SCHEME, classifiedObject=rec.identifier,
+        etree.SubElement(node, _q('rim:Classification'), id=sub_id(rec.identifier, f'property:{n}'),
+                         classificationScheme=PROPERTY_SCHEME, classifiedObject=ref(rec.identifier),
                          nodeRepresentation=cut(representation, LONG_NAME))
     source_id = str((rec.slots.get('@iot.selfLink') or rec.slots.get('identifier')
                      or [rec.identifier])[0])
     if esn in ('summary', 'full') and len(source_id) <= LONG_NAME:
-        etree.SubElement(node, _q('rim:ExternalIdentifier'), id=f'{rec.identifier}:source',
-                         registryObject=rec.identifier,
+        etree.SubElement(node, _q('rim:ExternalIdentifier'), id=sub_id(rec.identifier, 'source'),
+                         registryObject=ref(rec.identifier),
                          identificationScheme='urn:hubcat:def:sourceIdentifier',
                          value=source_id)
     if rec.kind == SERVICE and esn in ('summary', 'full'):
-        binding = etree.SubElement(node, _q('rim:ServiceBinding'), id=f'{rec.identifier}:binding',
-                                   service=rec.identifier, accessURI=rec.service_url)
+        binding = etree.SubElement(node, _q('rim:ServiceBinding'), id=sub_id(rec.identifier, 'binding'),
+                                   service=ref(rec.identifier), accessURI=rec.service_url)
         _localized(binding, 'rim:Name', f'{rec.service_type} endpoint')
     return node

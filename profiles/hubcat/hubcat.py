@@ -97,7 +97,11 @@ class SensorISO(_apiso.APISO):
     """pycsw's APISO (queryables, capabilities) with HubCat's ISO writer for its records."""
 
     def write_record(self, result, esn, outputschema, queryables, caps=None):
-        """gmd:MD_Metadata for one row; rows HubCat did not harvest keep APISO's writer."""
-        if getattr(result, 'hc_kind', None):
+        """gmd:MD_Metadata for one row: HubCat's writer for its records and for records
+        stored in another schema (e.g. Dublin Core loaded by CSW-T: APISO's mapping of them
+        is not valid ISO 19139) or asked for in brief/summary; a record stored as ISO keeps
+        its own document in ``full``."""
+        if getattr(result, 'hc_kind', None) or getattr(result, 'schema', None) != self.namespace \
+                or esn != 'full':   # APISO's brief and summary of ISO records are not valid either
             return iso.render(RowView.from_row(result), esn)
         return super().write_record(result, esn, outputschema, queryables, caps)

@@ -36,7 +36,8 @@ VOCABULARY_TITLES = (
     ('http://loinc.org/', 'LOINC'),
     ('http://codes.wmo.int/', 'WMO codes registry'),
 )
-SCOPE = {SERVICE: 'service', DATASTREAM: 'dataset', OFFERING: 'dataset', DATASET: 'dataset'}
+SCOPE = {SERVICE: 'service', DATASTREAM: 'dataset', OFFERING: 'dataset', DATASET: 'dataset',
+         'external': 'dataset'}
 
 
 def _q(tag: str) -> str:
@@ -65,7 +66,10 @@ def _code(parent, path: str, codelist: str, value: str) -> None:
 
 
 def _date(value: str) -> str:
-    return (value or '1970-01-01T00:00:00Z').replace('Z', '')
+    """An xs:dateTime (UTC, no zone letter) for gco:DateTime, from any ISO 8601 date or time."""
+    from hubcat.times import iso, parse_time
+    parsed = parse_time(value or '')
+    return (iso(parsed) if parsed else '1970-01-01T00:00:00Z').replace('Z', '')
 
 
 def _keywords(parent, words, thesaurus: str = '', thesaurus_uri: str = '') -> None:
