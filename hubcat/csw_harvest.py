@@ -87,6 +87,8 @@ def harvest_hook(config: Config, request: CswRequest, _http_request) -> Optional
         except UrlRefused as err:
             return fail('InvalidParameterValue', 'Source', f'Source refused: {err}')
     if params['resourcetype'] not in RESOURCE_TYPES:
+        from hubcat.pycsw_fetch import install
+        install()   # pycsw fetches the Source (and its redirects) under the policy too
         return None
     if not params['source']:
         return fail('MissingParameterValue', 'Source', 'Harvest needs a Source URL')

@@ -97,13 +97,13 @@ def _candidates(conn, table, mapping: dict[str, str]) -> dict[tuple, dict]:
             entry[side].append(row)
 
     sta = (select(t.c.identifier, t.c.hc_observed_property, t.c.hc_service_id, t.c.hc_status,
-                  thing.c.title.label('station'))
+                  t.c.hc_status_reason, thing.c.title.label('station'))
            .join(thing, thing.c.identifier == t.c.hc_thing_id)
            .where(and_(t.c.hc_kind == DATASTREAM, live)))
     for row in conn.execute(sta):
         add('sta', row, normalise(row.station), row.station)
     sos = (select(t.c.identifier, t.c.hc_observed_property, t.c.hc_service_id, t.c.hc_status,
-                  t.c.title.label('station'))
+                  t.c.hc_status_reason, t.c.title.label('station'))
            .where(and_(t.c.hc_kind == OFFERING, live)))
     for row in conn.execute(sos):
         station = normalise(row.station)
@@ -117,7 +117,8 @@ def _has_any(conn, table, condition) -> bool:
 
 def desired_datasets(conn, table, mapping: dict[str, str]) -> list[tuple[CatalogRecord, str, str]]:
     """The dataset records the stored Datastreams and offerings call for, with
-    (status, reason): online when any member is, else offline ``stale``."""
+    (status, reason): online when any member is, else offline with the members' reason
+    when they share one (``unreachable``), else ``stale``."""
     found = []
     for (station, prop), entry in sorted(_candidates(conn, table, mapping).items()):
         if not entry['sta'] or not entry['sos']:
@@ -146,9 +147,15 @@ def desired_datasets(conn, table, mapping: dict[str, str]) -> list[tuple[Catalog
             slots={'station': [entry['station']], 'service': services, 'member': member_ids,
                    'serviceType': service_types},
             associations=[Association(HAS_MEMBER, i) for i in member_ids])
-        online = any(r.hc_status == ONLINE for r in members)
-        found.append((record, ONLINE if online else OFFLINE, '' if online else STALE))
+        found.append((record, *_status(members)))
     return found
+
+
+def _status(members) -> tuple[str, str]:
+    if any(r.hc_status == ONLINE for r in members):
+        return ONLINE, ''
+    reasons = {r.hc_status_reason or STALE for r in members}
+    return OFFLINE, reasons.pop() if len(reasons) == 1 else STALE
 
 
 def refresh(catalogue, conn, mapping: dict[str, str], stamp: str) -> None:

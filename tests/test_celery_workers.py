@@ -5,7 +5,8 @@ catalogue database of the test (SQLite, and PostgreSQL when configured).
 Every source enqueued in a round (some twice) is harvested exactly once in that round,
 runs of one source never overlap, every run's lease owner is one of the two workers,
 both workers work, and every source ends with its records stored.  ``hubcat scheduler``
-with a broker only enqueues: the workers run its harvests.
+with a broker only enqueues: the workers run its harvests.  A worker on RabbitMQ works the same,
+and without a broker ``hubcat worker`` / ``hubcat enqueue`` say so in one line.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
@@ -49,14 +51,14 @@ def sta_servers():
     the workers' round, one for the scheduler."""
     servers = [ExpandIgnoringServer(things=3, streams=2) for _ in range(SOURCES + 1)]
     yield [server.root for server in servers]
-    for server in servers:
-        server.close()
+    with ThreadPoolExecutor(len(servers)) as pool:   # each waits up to half a second
+        list(pool.map(lambda server: server.close(), servers))
 
 
 def write_config(path, config, broker: str, queue: str, **sections) -> str:
     """A pycsw.cfg for ``hubcat`` subprocesses: the test's database, the broker, a queue."""
-    lines = ['[repository]', f'database = {config.database_url}',
-             '[hubcat]', f'broker_url = {broker}', f'queue = {queue}']
+    sections['hubcat'] = {'broker_url': broker, 'queue': queue, **sections.get('hubcat', {})}
+    lines = ['[repository]', f'database = {config.database_url}']
     for section, values in sections.items():
         lines.append(f'[{section}]')
         lines += [f'{key} = {value}' for key, value in values.items()]
@@ -205,3 +207,52 @@ def test_the_scheduler_enqueues_due_harvests_and_the_workers_run_them(queue_conf
     assert {owner_pid(run['owner']) for run in done} <= workers.pids, err
     assert scheduler.pid not in {owner_pid(run['owner']) for run in done}
     assert 'enqueued' in err
+
+
+RABBITMQ = 'amqp://guest:guest@127.0.0.1:5672//'
+
+
+@pytest.fixture
+def rabbitmq_config(tmp_path):
+    """(config, pycsw.cfg path) of a fresh SQLite catalogue on RabbitMQ, with a queue of its
+    own (deleted at teardown) and results sent back over the broker (``rpc://``)."""
+    database_url, cleanup = make_database('sqlite', tmp_path)
+    queue = f'hubcat-test-{uuid.uuid4().hex[:8]}'
+    settings = {'broker_url': RABBITMQ, 'queue': queue, 'result_backend': 'rpc://'}
+    config = make_config(database_url, hubcat=settings)
+    init_db(config.database_url, config.table)
+    yield config, write_config(tmp_path / 'pycsw.cfg', config, RABBITMQ, queue,
+                               **{'hubcat': {'result_backend': 'rpc://'}})
+    with celery_app(config).connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
+    cleanup()
+
+
+def test_a_worker_on_rabbitmq_runs_queued_harvests(rabbitmq_config, sta_servers, tmp_path):
+    config, cfg = rabbitmq_config
+    registry = SourceRegistry(config.database_url)
+    ids = [registry.add(url, 'sta', name=f'amqp-{n}').id for n, url in enumerate(sta_servers[:3])]
+    worker = Workers(config, cfg, tmp_path).start(1)
+    try:
+        results = enqueue_round(config, ids, twice=ids[:1])
+    finally:
+        worker.stop()
+    assert sorted(r['source'] for r in results if r != SKIPPED) == ['amqp-0', 'amqp-1', 'amqp-2']
+    assert results.count(SKIPPED) == 1
+    for source_id in ids:
+        (run,) = RunLog(config.database_url).list(source_id)
+        assert run['outcome'] == 'success' and owner_pid(run['owner']) in worker.pids
+
+
+def test_worker_and_enqueue_without_a_broker_say_so(tmp_path):
+    from click.testing import CliRunner
+
+    from hubcat.cli import cli
+    database_url, cleanup = make_database('sqlite', tmp_path)
+    cfg = tmp_path / 'pycsw.cfg'
+    cfg.write_text(f'[repository]\ndatabase = {database_url}\n', encoding='utf-8')
+    for command in (['worker'], ['enqueue', '--all']):
+        result = CliRunner().invoke(cli, ['--config', str(cfg), *command])
+        assert result.exit_code != 0
+        assert 'no broker configured: set [hubcat] broker_url' in result.output
+    cleanup()

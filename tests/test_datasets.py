@@ -153,24 +153,27 @@ def test_records_api_item_links_both_services(catalogue, demo):
 
 
 def renamed_sos(demo, old: str, new: str) -> bytes:
-    """The demo SOS capabilities with one station named differently."""
+    """The demo SOS capabilities with one text (a station name, a property) changed."""
     doc = capabilities(demo['incident'], 'http://example.invalid/sos')
-    return doc.replace(f'<swes:name>{old}</swes:name>'.encode(),
-                       f'<swes:name>{new}</swes:name>'.encode())
+    return doc.replace(f'>{old}<'.encode(), f'>{new}<'.encode())
+
+
+def harvest_document(document: bytes) -> list:
+    """The records of an SOS serving ``document`` (tests/sos_support.py's server)."""
+    sos = SosFixtureServer().start()
+    try:
+        url = sos.add('/sos', Route(capabilities={'2.0.0': document}))
+        return SensorObservationServiceHarvester(
+            url, {'describe_sensor': 'false'},
+            client=HttpClient(timeout=30, retries=0)).harvest().records
+    finally:
+        sos.stop()
 
 
 def test_mapping_file_pairs_differently_named_stations(demo, tmp_path):
     """'Pegel Dernau' (SOS) is 'Dernau river gauge' (STA) only through the mapping file;
     without the pair again, the dataset goes offline 'removed', never dropped."""
-    sos = SosFixtureServer().start()
-    try:
-        url = sos.add('/sos', Route(capabilities={'2.0.0': renamed_sos(
-            demo, 'Dernau river gauge', 'Pegel Dernau')}))
-        records = SensorObservationServiceHarvester(
-            url, {'describe_sensor': 'false'},
-            client=HttpClient(timeout=30, retries=0)).harvest().records
-    finally:
-        sos.stop()
+    records = harvest_document(renamed_sos(demo, 'Dernau river gauge', 'Pegel Dernau'))
     database = f'sqlite:///{tmp_path / "mapping.db"}'
     init_db(database)
     mapping = tmp_path / 'datasets.yaml'
@@ -186,3 +189,39 @@ def test_mapping_file_pairs_differently_named_stations(demo, tmp_path):
     plain.sync(2, records, stale_after=86400, now=NOW)
     dernau = dataset_rows(plain)['Dernau river gauge: Water level']
     assert (dernau['hc_status'], dernau['hc_status_reason']) == ('offline', 'removed')
+
+
+def test_dictionary_label_makes_the_match(demo, tmp_path):
+    """An SOS that names the property by an opaque URN matches the STA 'Water level' once a
+    parameter dictionary maps the URN to that label (recomputed when the dictionary loads)."""
+    from conftest import make_config
+    from hubcat.dictionaries import service
+    from hubcat.demo import scenario as sc
+    records = harvest_document(renamed_sos(demo, sc.PROPERTIES['water_level'].definition,
+                                           'urn:x-authority:parameter:W'))
+    database = f'sqlite:///{tmp_path / "dictionary.db"}'
+    init_db(database)
+    cat = Catalogue(database)
+    cat.sync(1, demo['sta'], stale_after=86400, now=NOW)
+    cat.sync(2, records, stale_after=86400, now=NOW)
+    assert not dataset_rows(cat)
+    path = tmp_path / 'authority.yaml'
+    path.write_text('name: authority\nmappings:\n'
+                    '  - {uri: "urn:x-authority:parameter:W", property: {label: Water level}}\n')
+    service.load_file(make_config(database), str(path))
+    assert 'Dernau river gauge: Water level' in dataset_rows(cat)
+
+
+def test_dataset_online_while_one_service_answers(demo, tmp_path):
+    """An unreachable SOS leaves the dataset online through STA; both unreachable: offline."""
+    database = f'sqlite:///{tmp_path / "unreachable.db"}'
+    init_db(database)
+    cat = Catalogue(database)
+    cat.sync(1, demo['sta'], stale_after=86400, now=NOW)
+    cat.sync(2, demo['sos'], stale_after=86400, now=NOW)
+    cat.mark_unreachable(2)
+    dernau = dataset_rows(cat)['Dernau river gauge: Water level']
+    assert (dernau['hc_status'], dernau['hc_status_reason']) == ('online', '')
+    cat.mark_unreachable(1)
+    dernau = dataset_rows(cat)['Dernau river gauge: Water level']
+    assert (dernau['hc_status'], dernau['hc_status_reason']) == ('offline', 'unreachable')

@@ -271,3 +271,23 @@ def test_redirect_to_a_denied_host_is_not_followed(database_url):
     finally:
         redirector.close()
         denied.close()
+
+
+def test_pycsw_harvest_does_not_follow_a_redirect_to_a_denied_host(database_url):
+    """A CSW-T Harvest of a non-sensor ResourceType (fetched by pycsw) goes through the same
+    policy: the redirect to the denied 127.0.0.2 is refused, nothing connects there."""
+    denied = Listener('127.0.0.2')
+    redirector = Redirector(denied.url + '/record.xml')
+    server = _app(database_url, hubcat={'harvest_deny': '127.0.0.2'})
+    try:
+        resp = requests.post(server.url + '/csw', timeout=60,
+                             data=_harvest_xml(redirector.url + '/record.xml',
+                                               'http://www.isotc211.org/2005/gmd'),
+                             headers={**AUTH, 'Content-Type': 'application/xml'})
+        assert '127.0.0.2 is refused by [hubcat] harvest_deny' in _exception_text(resp.content)
+        assert redirector.paths == ['/record.xml']
+        assert denied.connections == []
+    finally:
+        server.close()
+        redirector.close()
+        denied.close()

@@ -18,7 +18,7 @@ from hubcat.dictionaries.matching import Matcher
 from hubcat.dictionaries.model import last_segment, normalise_name
 from hubcat.dictionaries.store import DictionaryStore
 from hubcat.dictionaries.units import compatible, dimension_of
-from hubcat.records import PROCEDURE, THING, CatalogRecord, PropertyMediation
+from hubcat.records import DATASET, PROCEDURE, THING, CatalogRecord, PropertyMediation
 
 LOGGER = logging.getLogger(__name__)
 UNIT_KEYS = ('symbol', 'name', 'definition')
@@ -163,8 +163,10 @@ def reapply(config, conn, chunk: int = 500) -> int:
     matcher = matcher_for(conn)
     names = source_names(conn)
     stamp = iso(utcnow())
+    # dataset records are derived from the others: recomputed below, not mediated
     identifiers = [r.identifier for r in conn.execute(
-        select(t.c.identifier).where(t.c.hc_record.isnot(None)).order_by(t.c.identifier))]
+        select(t.c.identifier).where(t.c.hc_record.isnot(None) & (
+            t.c.hc_kind.is_(None) | (t.c.hc_kind != DATASET))).order_by(t.c.identifier))]
     changed = 0
     for start in range(0, len(identifiers), chunk):
         part = identifiers[start:start + chunk]
@@ -184,5 +186,9 @@ def reapply(config, conn, chunk: int = 500) -> int:
             conn.execute(t.update().where(t.c.identifier == bindparam('_id')), updates)
             multivalue.write_values(conn, searched)
             changed += len(updates)
+    # canonical labels decide which STA and SOS records publish the same dataset
+    Catalogue(config.database_url, config.table,
+              dataset_mapping=config.get('hubcat', 'dataset_mapping') or None
+              ).refresh_datasets(conn, stamp)
     LOGGER.info('dictionaries re-applied: %d records changed', changed)
     return changed
