@@ -31,18 +31,38 @@ QUERY = '''<csw:GetRecords xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"
   </gml:Envelope></ogc:BBOX></ogc:Filter></csw:Constraint></csw:Query></csw:GetRecords>'''
 
 
-def build(database_url: str, n: int) -> None:
-    """N Datastream records at random points in lon -10..30, lat 35..60."""
-    rnd = random.Random(42)
+#: title words, subjects and places of the generated records (a fixed vocabulary)
+PROPERTIES = ('Air temperature', 'Relative humidity', 'Wind speed', 'Precipitation amount',
+              'Water level', 'Discharge', 'Nitrate', 'Ozone', 'PM10', 'Soil moisture')
+PLACES = ('Basel', 'Zurich', 'Lyon', 'Milano', 'Wien', 'Praha', 'Lisboa', 'Oslo', 'Gdansk',
+          'Porto', 'Bremen', 'Turku', 'Split', 'Cork', 'Namur', 'Graz', 'Brno', 'Tartu',
+          'Aarhus', 'Bergen')
+SUBJECTS = tuple(f'theme-{i:02d}' for i in range(40))
+
+
+def generate(n: int, seed: int = 42) -> list[CatalogRecord]:
+    """N Datastream records at random points in lon -10..30, lat 35..60, each with a
+    place and property in its title, two subjects and an abstract (same seed, same records)."""
+    rnd = random.Random(seed)
     records = []
     for i in range(n):
         x, y = round(rnd.uniform(-10, 30), 5), round(rnd.uniform(35, 60), 5)
+        place, prop = rnd.choice(PLACES), rnd.choice(PROPERTIES)
         records.append(CatalogRecord(
             identifier=f'urn:bench:ds:{i}', kind=DATASTREAM, object_type=OT_MEASUREMENT,
-            title=f'Datastream {i}', service_type='STA', service_url='http://bench/v1.1',
-            bbox=(x, y, x, y), observed_properties=['Air temperature'],
+            title=f'{place} {prop} {i}', abstract=f'{prop} measured at station {place}-{i}',
+            keywords=rnd.sample(SUBJECTS, 2), service_type='STA',
+            service_url='http://bench/v1.1', bbox=(x, y, x, y), observed_properties=[prop],
             time_end='2099-01-01T00:00:00Z'))
-    Catalogue(database_url).sync(1, records)
+    return records
+
+
+def build(database_url: str, n: int, seed: int = 42, batch: int = 5000) -> None:
+    """Store :func:`generate`'s records in a catalogue, ``batch`` at a time."""
+    records = generate(n, seed)
+    catalogue = Catalogue(database_url)
+    for start in range(0, n, batch):
+        catalogue.sync(1, records[start:start + batch], complete=False)
 
 
 def timed(client, box, repeat: int) -> tuple[float, int]:

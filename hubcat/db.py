@@ -162,6 +162,7 @@ def init_db(url: str, table: str = 'records') -> list[str]:
                 conn.execute(text(statement))
         if fresh:
             done.append(f'created spatial index {table}_rtree')
+        done.extend(_sqlite_fulltext(engine, table))
     if engine.dialect.name == 'postgresql' and not has_postgis(engine):
         with engine.begin() as conn:
             present = conn.execute(text(
@@ -197,6 +198,24 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
     return done
+
+
+def _sqlite_fulltext(engine: Engine, table: str) -> list[str]:
+    """The FTS5 index of csw:AnyText (:mod:`hubcat.fulltext`), filled when new."""
+    from sqlalchemy.exc import OperationalError
+
+    from hubcat import fulltext
+    if inspect(engine).has_table(f'{table}_fts'):
+        return []
+    try:
+        with engine.begin() as conn:
+            for statement in fulltext.ddl(table):
+                conn.execute(text(statement))
+            conn.execute(text(fulltext.rebuild(table)))
+    except OperationalError as err:   # an SQLite without FTS5 or its trigram tokenizer
+        LOGGER.warning('no full-text index for csw:AnyText: %s', err)
+        return []
+    return [f'created full-text index {table}_fts']
 
 
 def _index_names(conn, table: str) -> set:
