@@ -51,9 +51,12 @@ def start_generator(port: int, things: int, per_thing: int) -> subprocess.Popen:
 
 def hubcat(project: Path, cfg: Path, *args) -> subprocess.CompletedProcess:
     """Run a hubcat command of ``project`` to its end."""
-    return subprocess.run([sys.executable, '-m', 'hubcat', '--config', str(cfg), *args],
+    done = subprocess.run([sys.executable, '-m', 'hubcat', '--config', str(cfg), *args],
                           cwd=project, env=dict(os.environ, PYTHONPATH=str(project)),
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f'hubcat {" ".join(args)} failed: {done.stderr.strip()[-500:]}')
+    return done
 
 
 def measure(project: Path, port: int, size: int, per_thing: int, database: str | None) -> dict:
@@ -91,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', default='5000,100000', help='Datastream counts, comma-separated')
     parser.add_argument('--per-thing', type=int, default=5)
-    parser.add_argument('--port', type=int, default=8290)
+    parser.add_argument('--port', type=int, default=8296)
     parser.add_argument('--database', help='an empty catalogue database URL (default: SQLite)')
     parser.add_argument('--baseline-project', type=Path,
                         help='an older HubCat checkout to measure the same way')

@@ -12,7 +12,7 @@ what HubCat's STA harvester asks for, the standard way:
   its first N Datastreams and ``Datastreams@iot.nextLink`` to
   ``ObservedProperties(k)/Datastreams?$top=N&$skip=N`` (plain pages of children).
 
-Usage: ``python bench/sta_generator.py --port 8290 --things 20000 --per-thing 5``;
+Usage: ``python bench/sta_generator.py --port 8296 --things 20000 --per-thing 5``;
 the service root is ``http://127.0.0.1:PORT/sta/v1.1``.
 """
 from __future__ import annotations
@@ -191,7 +191,7 @@ def _inner_top(expand: str) -> int:
 def main() -> None:
     """Serve until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--port', type=int, default=8290)
+    parser.add_argument('--port', type=int, default=8296)
     parser.add_argument('--things', type=int, default=1000)
     parser.add_argument('--per-thing', type=int, default=5)
     parser.add_argument('--sensors', type=int, default=50)

@@ -73,6 +73,20 @@ class BaseHarvester(abc.ABC):
     def harvest(self) -> HarvestResult:
         """Fetch the source and return every record it holds; raise HarvestError on failure."""
 
+    def harvest_to(self, sink: Callable[[list[CatalogRecord]], None]) -> HarvestResult:
+        """Fetch the source, handing its records to ``sink`` in batches as they are read
+        (a batch holds a Thing with its Datastreams); raise HarvestError on failure.
+
+        This default reads everything first and hands it over in one batch; harvesters
+        of large sources override it to stream.
+
+        :returns: the result, without records
+        """
+        result = self.harvest()
+        sink(result.records)
+        result.records = []
+        return result
+
     @classmethod
     def normalise_url(cls, url: str) -> str:
         """The canonical form of a source URL (used for identifiers and de-duplication)."""

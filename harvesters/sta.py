@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from harvesters.base import BaseHarvester, HarvestError, HarvestResult
 from harvesters.sta_mapping import (collection_items, datastream_record, dedupe, entity_sets,
                                     iot_id, is_service_root, multidatastream_record,
                                     navigation_link, normalise_root, root_with_slash,
-                                    service_record, thing_record)
+                                    ServiceSummary, service_record, thing_record)
 from harvesters.sta_paging import PageWalker, StaFormatError, StaHttpError
 
 LOGGER = logging.getLogger(__name__)
@@ -73,7 +73,20 @@ class SensorThingsHarvester(BaseHarvester):
         return normalise_root(url)
 
     def harvest(self) -> HarvestResult:
-        """Walk the service; every record it holds now, or HarvestError."""
+        """Walk the service; every record it holds now (the service first), or HarvestError."""
+        records: list = []
+        result = self.harvest_to(records.extend)
+        result.records = records[-1:] + records[:-1]      # the service record comes last
+        return result
+
+    def harvest_to(self, sink: Callable[[list], None]) -> HarvestResult:
+        """Walk the service, handing the records to ``sink`` as pages arrive: each page's
+        Things with their Datastreams together, the service record last (it needs them
+        all). Holds one page of Things at a time, plus which ObservedProperty and Sensor
+        each Datastream has. HarvestError on failure (pages sunk before it stay sunk).
+
+        :returns: the result, without records
+        """
         started = self.client.requests
         walker = PageWalker(self.client, int(self.options.get('max_pages', 10000)))
         root, root_json = self._service_root(walker)
@@ -82,19 +95,23 @@ class SensorThingsHarvester(BaseHarvester):
                      self.progress, select_ids=bool(self.options.get('select_ids', False)),
                      workers=int(self.options.get('workers', 1)))
         first = walk.first_things_page()          # detects $top and the $expand form
-        things, props, sensors = walk.map(lambda job: job(), [
-            lambda: walk.things(first),
+        props, sensors = walk.map(lambda job: job(), [
             lambda: walk.related('ObservedProperties'),
             lambda: walk.related('Sensors')])
-        walk.newest_observations(things)
-        walk.fill_related('ObservedProperties', things, props)
-        walk.fill_related('Sensors', things, sensors)
-        records = build_records(root, root_json, things, props, sensors,
-                                title=self.options.get('title'),
-                                source_name=self.options.get('source_name'))
-        LOGGER.info('%s: %d records in %d requests', root, len(records),
-                    self.client.requests - started)
-        return HarvestResult(records=records, requests=self.client.requests - started,
+        summary = ServiceSummary()
+        for things in walk.thing_batches(first):
+            walk.newest_observations(things)
+            walk.fill_related('ObservedProperties', things, props)
+            walk.fill_related('Sensors', things, sensors)
+            batch = member_records(root, things, props, sensors)
+            summary.add(batch)
+            sink(batch)
+        walk.flush_notices()
+        sink([service_record(root, root_json, summary, title=self.options.get('title'),
+                             source_name=self.options.get('source_name'))])
+        LOGGER.info('%s: %d records in %d requests', root,
+                    1 + len(summary.things) + summary.datastreams, self.client.requests - started)
+        return HarvestResult(requests=self.client.requests - started,
                              warnings=list(walker.warnings), notices=list(walker.notices),
                              complete=walker.complete)
 
@@ -131,6 +148,18 @@ class _Walk:
         self.progress = progress
         self.select_ids = select_ids
         self.workers = workers
+        self._tallies: dict[str, int] = {}
+
+    def tally(self, template: str, count: int) -> None:
+        """Count a fallback taken page after page; :meth:`flush_notices` reports the total
+        once (``template`` has ``{n}`` for the count)."""
+        self._tallies[template] = self._tallies.get(template, 0) + count
+
+    def flush_notices(self) -> None:
+        """One notice per fallback tallied, with its total count."""
+        for template, count in self._tallies.items():
+            self.walker.notice(template.format(n=count))
+        self._tallies.clear()
 
     def map(self, func: Callable, items: list) -> list:
         """``func`` over ``items`` in order: one at a time, or with the client's bounded
@@ -168,6 +197,34 @@ class _Walk:
             self.progress(len(things), total, f'{len(things)} Things fetched')
         self._fill_missing(things)
         return things
+
+    def thing_batches(self, first: dict) -> Iterator[list[dict]]:
+        """The Things page by page, each de-duplicated and with its members complete.
+
+        A server that left most Things of the first page without their expanded members
+        (one that ignores ``$expand`` on Things) is read whole first, through the
+        collections (:meth:`things`), then handed out in pages; otherwise each page is
+        handed out as it arrives, the few Things it lacks members of completed through
+        their navigation links.
+        """
+        items = collection_items(first)
+        bare = sum(1 for thing in items if not self._expanded(thing))
+        if bare >= COLLECTION_MIN and 2 * bare >= len(items):
+            things = self.things(first)
+            for start in range(0, len(things), self.top):
+                yield things[start:start + self.top]
+            return
+        total = first.get('@iot.count') if isinstance(first.get('@iot.count'), int) else None
+        seen: set = set()
+        for page in self.walker.pages_from(first, expanded=self.stream_sets):
+            fresh = []
+            for thing in page:        # a Thing repeated on the next page is kept once
+                if iot_id(thing) not in seen:
+                    seen.add(iot_id(thing))
+                    fresh.append(thing)
+            self._fill_from_navigation(fresh)
+            self.progress(len(seen), total, f'{len(seen)} Things fetched')
+            yield fresh
 
     def first_things_page(self) -> dict:
         """The first Things page, trying the richest query form first (detected once)."""
@@ -316,8 +373,8 @@ class _Walk:
                     thing[name] = dedupe(e for page in pages for e in page)
         missing = [t for t in things if not self._expanded(t)]
         if missing:
-            self.walker.notice(f'{len(missing)} Things without expanded members: '
-                             'fetched through navigation links')
+            self.tally('{n} Things without expanded members: fetched through navigation links',
+                       len(missing))
             self.map(fill, missing)
 
     # ---- newest observation ------------------------------------------------------
@@ -361,7 +418,7 @@ class _Walk:
             self.walker.notice(f'{entity_set} with $expand refused (HTTP {err.status}): '
                              'asking each Datastream')
             return found
-        for page in self.walker.pages_from(first, expanded=self.stream_sets):
+        for page in self.walker.pages_from(first, expanded=self.stream_sets, keep=_id_only):
             for entity in page:
                 bare = {k: v for k, v in entity.items()
                         if not k.startswith(tuple(self.stream_sets))}
@@ -380,8 +437,8 @@ class _Walk:
                    and not isinstance(s.get(target[name]), (dict, list))]   # expanded already
         if not missing:
             return
-        self.walker.notice(f'{len(missing)} streams not listed under {entity_set}: '
-                         'asked one by one')
+        self.tally(f'{{n}} streams not listed under {entity_set}: asked one by one',
+                   len(missing))
 
         def ask(item) -> None:
             name, stream = item
@@ -397,22 +454,35 @@ class _Walk:
         self.map(ask, missing)
 
 
-def build_records(root: str, root_json: dict, things: list[dict], props: dict, sensors: dict,
-                  title: Optional[str] = None, source_name: Optional[str] = None) -> list:
-    """All records of a walked service: the service first, then each Thing and its streams,
-    in a stable order (by ``@iot.id``); ``source_name`` names the service in its title."""
+def _id_only(entity: dict) -> dict:
+    """An entity reduced to its id (an ObservedProperty may list thousands of Datastreams)."""
+    return {'@iot.id': iot_id(entity)}
+
+
+def member_records(root: str, things: list[dict], props: dict, sensors: dict) -> list:
+    """The records of some Things of a walked service: each Thing, then its streams, in a
+    stable order (by ``@iot.id``). The ObservedProperties and Sensors used are dropped
+    from ``props`` and ``sensors`` (each stream belongs to one Thing)."""
     members = []
     for thing in sorted(things, key=lambda t: str(iot_id(t))):
         members.append(thing_record(root, thing))
         for name, multi in STREAM_SETS.items():
             for stream in sorted(thing.get(name) or [], key=lambda s: str(iot_id(s))):
                 key = (name, iot_id(stream))
-                sensor = (sensors.get(key) or [None])[0]
+                sensor = (sensors.pop(key, None) or [None])[0]
+                prop = props.pop(key, None)
                 if multi:
-                    members.append(multidatastream_record(root, stream, thing,
-                                                          props.get(key), sensor))
+                    members.append(multidatastream_record(root, stream, thing, prop, sensor))
                 else:
-                    members.append(datastream_record(root, stream, thing,
-                                                     (props.get(key) or [None])[0], sensor))
+                    members.append(datastream_record(root, stream, thing, (prop or [None])[0],
+                                                     sensor))
+    return members
+
+
+def build_records(root: str, root_json: dict, things: list[dict], props: dict, sensors: dict,
+                  title: Optional[str] = None, source_name: Optional[str] = None) -> list:
+    """All records of a walked service: the service first, then each Thing and its streams,
+    in a stable order (by ``@iot.id``); ``source_name`` names the service in its title."""
+    members = member_records(root, things, dict(props), dict(sensors))
     return [service_record(root, root_json, members, title=title,
                            source_name=source_name)] + members

@@ -310,19 +310,41 @@ def datastream_id(root_url: str, datastream_iot_id, multi: bool = False) -> str:
 
 
 # ---- records ---------------------------------------------------------------------
-def service_record(root_url: str, root_json: dict, members: Iterable[CatalogRecord],
+class ServiceSummary:
+    """What the SERVICE record needs of a service's members, gathered batch by batch
+    (a streaming harvest never holds every member): Thing ids, Datastream count, envelope."""
+
+    def __init__(self, members: Iterable[CatalogRecord] = ()):
+        self.things: list[str] = []
+        self.datastreams = 0
+        self.bbox: Optional[Box] = None
+        self.add(members)
+
+    def add(self, members: Iterable[CatalogRecord]) -> None:
+        """Count more member records in."""
+        for member in members:
+            if member.kind == THING:
+                self.things.append(member.identifier)
+            elif member.kind == DATASTREAM:
+                self.datastreams += 1
+            if member.bbox is not None:
+                self.bbox = union_bbox((self.bbox, member.bbox))
+
+
+def service_record(root_url: str, root_json: dict, members,
                    title: Optional[str] = None, source_name: Optional[str] = None) -> CatalogRecord:
     """The SERVICE record of an STA root.
 
     :param root_url: the service root URL
     :param root_json: the service root document
-    :param members: the Thing (and Datastream) records of the service: the service
-        operates on each Thing, and its envelope is the union of theirs
+    :param members: the Thing (and Datastream) records of the service, or their
+        :class:`ServiceSummary`: the service operates on each Thing, and its envelope
+        is the union of theirs
     :param title: a title to use instead of the generated one
     :param source_name: the registered source's name: the generated title is then
         ``<name> (SensorThings API <version>)`` rather than one naming host and path
     """
-    members = list(members)
+    summary = members if isinstance(members, ServiceSummary) else ServiceSummary(members)
     root = normalise_root(root_url)
     parts = urlsplit(root)
     version = sta_version(root_url, root_json)
@@ -330,7 +352,7 @@ def service_record(root_url: str, root_json: dict, members: Iterable[CatalogReco
     slots = {'version': [version], 'entitySets': sorted(sets)}
     if conformance(root_json):
         slots['serverSettings/conformance'] = conformance(root_json)
-    things = sorted(m.identifier for m in members if m.kind == THING)
+    things = sorted(set(summary.things))
     return CatalogRecord(
         identifier=service_id(root),
         kind=SERVICE,
@@ -338,12 +360,12 @@ def service_record(root_url: str, root_json: dict, members: Iterable[CatalogReco
         title=title or (f'{source_name} (SensorThings API {version})' if source_name else
                         f'SensorThings API {version} at {parts.netloc}{parts.path}'),
         abstract=(f'OGC SensorThings API {version} service with {len(things)} Things and '
-                  f'{sum(1 for m in members if m.kind == DATASTREAM)} Datastreams.'),
+                  f'{summary.datastreams} Datastreams.'),
         keywords=['SensorThings API', 'STA', f'STA {version}'],
         service_type=STA,
         service_url=root,
         service_id=service_id(root),
-        bbox=union_bbox(m.bbox for m in members),
+        bbox=summary.bbox,
         links=[Link(url=root + '/', protocol=PROTOCOL, name='service root',
                     description=f'SensorThings API {version} service root')],
         slots=slots,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from harvesters.base import HarvestError
 from harvesters.sta_mapping import collection_items, dedupe, iot_id
@@ -114,9 +114,11 @@ class PageWalker:
             self.warn(f'page cap of {self.max_pages} reached at {_short(url)}', incomplete=True)
         return False
 
-    def pages_from(self, doc: dict, expanded: Iterable[str] = ()) -> Iterator[list[dict]]:
+    def pages_from(self, doc: dict, expanded: Iterable[str] = (),
+                   keep: Optional[Callable[[dict], dict]] = None) -> Iterator[list[dict]]:
         """Yield the entities of ``doc`` and of every page after it, each page's expanded
-        collections named in ``expanded`` completed first.
+        collections named in ``expanded`` completed first (``keep``: what of each expanded
+        child to hold, see :meth:`complete_expansion`).
 
         Stops (the walk is then incomplete) after :data:`MAX_EMPTY_PAGES` empty pages in a
         row that still carry a nextLink: a server paging on for ever.
@@ -126,7 +128,7 @@ class PageWalker:
         while True:
             items = collection_items(doc)
             for key in expanded:
-                self.complete_expansion(items, key)
+                self.complete_expansion(items, key, keep)
             yield items
             link = doc.get('@iot.nextLink')
             empty = 0 if items else empty + 1
@@ -148,17 +150,23 @@ class PageWalker:
         """Yield every page of the collection at ``url`` (see :meth:`pages_from`)."""
         yield from self.pages_from(self.fetch(url, params), expanded)
 
-    def complete_expansion(self, parents: list[dict], key: str) -> None:
+    def complete_expansion(self, parents: list[dict], key: str,
+                           keep: Optional[Callable[[dict], dict]] = None) -> None:
         """Follow ``<key>@iot.nextLink`` of every parent until each has all its ``key`` children.
 
         Children are de-duplicated by ``@iot.id``; the nextLink keys are removed once followed.
+
+        :param keep: what of each child to hold (e.g. only its id, for a parent with
+            thousands of children); default the whole child
         """
         link_key = f'{key}@iot.nextLink'
         pending: dict[str, list[dict]] = {}
         empty_run: dict[str, int] = {}          # nextLink -> empty child pages before it
+        held = (lambda children: [keep(c) for c in children if isinstance(c, dict)]) if keep \
+            else list
         for parent in parents:
             if isinstance(parent.get(key), list):
-                parent[key] = dedupe(parent[key])
+                parent[key] = dedupe(held(parent[key]))
             link = parent.pop(link_key, None)
             if isinstance(link, str) and link:
                 pending.setdefault(link, []).append(parent)
@@ -175,13 +183,14 @@ class PageWalker:
                     parent = by_id.get(iot_id(entry))
                     if parent is None:
                         continue
-                    parent[key] = dedupe(list(parent.get(key) or []) + list(entry.get(key) or []))
+                    parent[key] = dedupe(list(parent.get(key) or []) + held(entry.get(key) or []))
                     link = entry.get(link_key)
                     if isinstance(link, str) and link:
                         pending.setdefault(link, []).append(parent)
             else:                                                   # a plain page of children
+                children = held(entries)
                 for parent in waiting:
-                    parent[key] = dedupe(list(parent.get(key) or []) + entries)
+                    parent[key] = dedupe(list(parent.get(key) or []) + children)
                 link = doc.get('@iot.nextLink')
                 before = empty_run.pop(url, 0)
                 run = 0 if entries else before + 1

@@ -137,91 +137,25 @@ class Catalogue:
     # ---- writing -----------------------------------------------------------------
     def sync(self, source_id: int, records: Iterable[CatalogRecord], *, stale_after: int = 86400,
              complete: bool = True, now: Optional[datetime] = None) -> SyncCounts:
-        """Upsert every record of one successful harvest of a source, in one transaction.
+        """Store every record of one successful harvest of a source, as one batch.
 
         :param complete: when False (part of the source could not be read), records
             missing from ``records`` keep their status instead of going ``removed``
         :returns: counts of added, updated, unchanged, went offline, came back online
         """
-        now = now or utcnow()
-        stamp = iso(now)
-        records = self.mediate(source_id, records)
-        statuses = derive_statuses(records, now, stale_after)
-        rows = [self._row(r, source_id, *statuses[r.identifier], stamp) for r in records]
-        rows += [self._association_row(r, a, source_id, stamp)
-                 for r in records for a in r.associations]
-        columns = set().union(*rows) if rows else set()
-        rows = [{c: row.get(c) for c in columns} for row in rows]
-        counts = SyncCounts()
-        t = self.table
-        state = select(t.c.identifier, t.c.hc_hash, t.c.hc_status, t.c.hc_status_reason,
-                       t.c.hc_kind, t.c.insert_date, t.c.hc_source_id, t.c.date_modified,
-                       t.c.hc_status_changed)
-        with self.engine.begin() as conn:
-            existing = {row.identifier: row for row in conn.execute(
-                state.where(t.c.hc_source_id == source_id))}
-            new_ids = {row['identifier'] for row in rows}
-            # identifiers owned by another source (or by none): take them over as updates
-            strays = new_ids - set(existing)
-            if strays:
-                for chunk in _chunks(sorted(strays), 500):
-                    for row in conn.execute(state.where(t.c.identifier.in_(chunk))):
-                        existing[row.identifier] = row
-            inserts, updates, touched = [], [], []
-            for row in rows:
-                old = existing.get(row['identifier'])
-                is_object = row['hc_kind'] != ASSOCIATION
-                if old is None:
-                    row.update(insert_date=stamp, date_modified=stamp, hc_status_changed=stamp)
-                    row['date'] = row['date'] or stamp if is_object else None
-                    row['xml'] = self._xml(row, stamp)
-                    inserts.append(row)
-                    counts.added += is_object
-                    if is_object:
-                        counts.inserted.append(row['identifier'])
-                    continue
-                status_changed = (old.hc_status, old.hc_status_reason or '') != \
-                    (row['hc_status'], row['hc_status_reason'])
-                if is_object and status_changed:
-                    if row['hc_status'] == ONLINE:
-                        counts.came_online += 1
-                    else:
-                        counts.went_offline += old.hc_status == ONLINE
-                if old.hc_hash == row['hc_hash'] and not status_changed \
-                        and old.hc_source_id == source_id:
-                    touched.append(row['identifier'])
-                    counts.unchanged += is_object
-                    continue
-                content_changed = old.hc_hash != row['hc_hash']
-                counts.updated += is_object and content_changed
-                counts.unchanged += is_object and not content_changed
-                row['insert_date'] = old.insert_date
-                row['date_modified'] = stamp if content_changed else old.date_modified
-                row['date'] = row['date'] or row['date_modified'] if is_object else None
-                row['hc_status_changed'] = stamp if status_changed else old.hc_status_changed
-                row['xml'] = self._xml(row, row['date_modified'])
-                updates.append(row)
-            if inserts:
-                conn.execute(t.insert(), inserts)
-            if updates:
-                conn.execute(t.update().where(t.c.identifier == bindparam('_id')),
-                             [dict(row, _id=row['identifier']) for row in updates])
-            by_id = {r.identifier: r for r in records}
-            for written, replace in ((inserts, False), (updates, True)):
-                multivalue.write_values(conn, [
-                    (row['identifier'], multivalue.record_values(by_id[row['identifier']]))
-                    for row in written if row['identifier'] in by_id], replace=replace)
-            for chunk in _chunks(touched, 500):
-                conn.execute(t.update().where(t.c.identifier.in_(chunk)).values(hc_last_seen=stamp))
-            if complete:
-                gone = [old for ident, old in existing.items()
-                        if ident not in new_ids and old.hc_source_id == source_id
-                        and (old.hc_status, old.hc_status_reason) != (OFFLINE, REMOVED)]
-                counts.went_offline += sum(1 for old in gone
-                                           if old.hc_kind != ASSOCIATION and old.hc_status == ONLINE)
-                self._set_status(conn, [old.identifier for old in gone], OFFLINE, REMOVED, stamp)
-            self.refresh_datasets(conn, stamp)
-        return counts
+        writer = self.writer(source_id, stale_after=stale_after, now=now)
+        writer.write(records)
+        return writer.finish(complete)
+
+    def writer(self, source_id: int, *, stale_after: int = 86400, now: Optional[datetime] = None,
+               before_write=None):
+        """A :class:`hubcat.sync_writer.SyncWriter` storing one harvest batch by batch.
+
+        :param before_write: called before each commit (e.g. the harvest lease's check)
+        """
+        from hubcat.sync_writer import SyncWriter
+        return SyncWriter(self, source_id, stale_after=stale_after, now=now,
+                          before_write=before_write)
 
     def mediate(self, source_id: Optional[int], records: Iterable[CatalogRecord]
                 ) -> list[CatalogRecord]:

@@ -1,7 +1,9 @@
 """Running one harvest of one source: harvester -> catalogue, with a run record.
 
-A failed harvest changes no record, except that a source that did not answer
-has its online records marked offline ``unreachable`` (they are kept).
+Records are stored as the harvester reads them, batch by batch. A failed harvest
+loses no record and changes no status (records it read before failing are stored
+with their new content), except that a source that did not answer has its online
+records marked offline ``unreachable`` (they are kept).
 """
 from __future__ import annotations
 
@@ -113,15 +115,21 @@ def _harvester(config: Config, source: Source, progress):
 
 def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harvester,
                 lease, started: float) -> RunReport:
+    """Harvest into the catalogue batch by batch as pages arrive (flat memory); statuses
+    and removals are applied when the source was read (:mod:`hubcat.sync_writer`)."""
     catalogue = Catalogue(config.database_url, config.table,
                           dataset_mapping=config.get('hubcat', 'dataset_mapping') or None)
     registry = SourceRegistry(config.database_url)
     now = datetime.now(timezone.utc)
+    stale_after = source.stale_after or int(harvester.options['stale_after'])
+    writer = catalogue.writer(source.id, stale_after=stale_after, before_write=lease.check)
     try:
-        result = harvester.harvest()
+        result = harvester.harvest_to(writer.write)
+    except (SQLAlchemyError, LeaseLost):
+        raise                     # storing failed: run_harvest ends the run failed with it
     except HarvestError as err:
         unreachable = isinstance(err, SourceUnreachable)
-        counts = SyncCounts()
+        counts = writer.stored_counts()
         if unreachable:
             lease.check()
             counts.went_offline = catalogue.mark_unreachable(source.id)
@@ -130,14 +138,11 @@ def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harve
     except Exception as err:  # noqa: BLE001 - a harvester bug must not lose records either
         LOGGER.exception('harvest of %s crashed', source.name)
         registry.record_outcome(source.id, reachable=True, success=False, when=now)
-        return _finish(runs, run_id, source, FAILED, SyncCounts(), harvester, started,
+        return _finish(runs, run_id, source, FAILED, writer.stored_counts(), harvester, started,
                        [f'internal error: {type(err).__name__}: {err}'])
     finally:
         harvester.client.close()
-    lease.check()
-    stale_after = source.stale_after or int(harvester.options['stale_after'])
-    counts = catalogue.sync(source.id, result.records, stale_after=stale_after,
-                            complete=result.complete)
+    counts = writer.finish(complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL
     report = _finish(runs, run_id, source, outcome, counts, harvester, started, result.warnings,

@@ -89,10 +89,12 @@ def start_and_catch_running(config, cfg: str) -> tuple[subprocess.Popen, dict]:
 def test_a_killed_harvest_is_followed_at_once_by_a_successful_one(config, slow_source, tmp_path):
     cfg = write_config(tmp_path / 'pycsw.cfg', config)
     proc, run = start_and_catch_running(config, cfg)
+    wait_for(lambda: stored_objects(config, slow_source.id), 'the first page to be stored')
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     killed = RunLog(config.database_url).list()[0]
     assert killed['id'] == run['id'] and killed['outcome'] == 'running'   # killed mid-harvest
+    assert 0 < stored_objects(config, slow_source.id) < RECORDS          # pages stored so far
     listing = run_cli(cfg, 'runs', '--running')
     assert listing.exit_code == 0 and 'slow' in listing.stdout and run['owner'] in listing.stdout
 

@@ -5,6 +5,7 @@ The application keeps its :class:`hubcat.config.Config` in ``app.config['HUBCAT'
 from __future__ import annotations
 
 import logging
+from typing import Callable, Optional
 
 from flask import Blueprint, Flask, Response, current_app, request
 
@@ -16,6 +17,7 @@ from hubcat.federation.responses import PEERS_HEADER, getrecords_response, peer_
 from hubcat.ows import exception_report
 from hubcat.federation.peer_client import http_transport
 from hubcat.federation.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
+from hubcat.federation.self_peer import own_url_matcher
 
 LOGGER = logging.getLogger(__name__)
 
@@ -25,22 +27,31 @@ bp = Blueprint('federation', __name__)
 LOCAL_CSW_PATH = '/csw'
 
 
-def app_transport(app: Flask):
-    """A transport that calls peers of origin ``local`` in-process through ``app``
-    (no socket, no deadlock on a single-threaded server) and the others over HTTP."""
+def app_transport(app: Flask, own_path: Optional[Callable[[str], Optional[str]]] = None):
+    """A transport that calls in-process through ``app`` the peers of origin ``local`` and
+    the peers whose URL names this server (``own_path(url)`` gives the path to call), and
+    the others over HTTP: a server never waits on its own workers (no deadlock, no
+    starvation, however many federated clients)."""
 
     def send(peer: Peer, kind: str, payload, headers: dict, timeout: float) -> tuple:
-        if peer.origin != LOCAL:
+        path = LOCAL_CSW_PATH if peer.origin == LOCAL else (own_path(peer.url) if own_path
+                                                             else None)
+        if path is None:
             return http_transport(peer, kind, payload, headers, timeout)
         with app.test_client() as client:
             if kind == 'xml':
-                resp = client.post(LOCAL_CSW_PATH, data=payload, headers=headers,
+                resp = client.post(path, data=payload, headers=headers,
                                    content_type='application/xml')
             else:
-                resp = client.get(LOCAL_CSW_PATH, query_string=payload, headers=headers)
+                resp = client.get(path, query_string=payload, headers=headers)
             return resp.status_code, resp.content_type or '', resp.get_data()
 
     return send
+
+
+def request_own_path(config) -> Callable[[str], Optional[str]]:
+    """:func:`hubcat.federation.self_peer.own_url_matcher` for the request being served."""
+    return own_url_matcher(request.host_url, request.environ, config.get('server', 'url') or '')
 
 
 def seen_requests() -> SeenRequests:
@@ -64,7 +75,7 @@ def federated_csw():
     local = local_peer(config, request.host_url.rstrip('/') + LOCAL_CSW_PATH)
     status, ctype, content, headers = answer(
         config, request.method, args, body, request.headers, request.base_url,
-        local, app_transport(app), seen_requests())
+        local, app_transport(app, request_own_path(config)), seen_requests())
     return Response(content, status=status, content_type=ctype, headers=headers)
 
 
@@ -89,7 +100,7 @@ def csw_distributed_hook(config, csw_request, flask_request):
     except PeerError as err:
         return 500, XML, exception_report('NoApplicableCode', 'peers', str(err), req.version), {}
     app = current_app._get_current_object()
-    result = distributed_search(req, peers, local, app_transport(app),
+    result = distributed_search(req, peers, local, app_transport(app, request_own_path(config)),
                                 seen_requests())
     if result is None:
         return None

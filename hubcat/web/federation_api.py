@@ -23,7 +23,7 @@ from hubcat.federation.peers import (PeerConflict, PeerError, PeerNotFound, add_
 from hubcat.federation.record_values import bbox_of, value_of
 from hubcat.federation.search_query import SearchError, build_getrecords, parse_bbox, parse_limit
 from hubcat.web.api import error_response
-from hubcat.web.federation import LOCAL_CSW_PATH, app_transport, seen_requests
+from hubcat.web.federation import LOCAL_CSW_PATH, app_transport, request_own_path, seen_requests
 
 LOGGER = logging.getLogger(__name__)
 
@@ -109,8 +109,8 @@ def search():
         return _error(500, f'peer configuration is wrong: {err}')
     local = local_peer(config, request.host_url.rstrip('/') + LOCAL_CSW_PATH)
     app = current_app._get_current_object()
-    merged, answers, _ = federate(parse_xml(xml), peers, local, app_transport(app),
-                                  seen_requests())
+    merged, answers, _ = federate(parse_xml(xml), peers, local,
+                                  app_transport(app, request_own_path(config)), seen_requests())
     body = {
         'matched': merged.matched, 'returned': merged.returned,
         'duplicates': merged.duplicates,
