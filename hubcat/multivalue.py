@@ -101,8 +101,14 @@ def delete_values(conn, identifiers: list[str], chunk: int = 500) -> None:
 
 def index_ddl(dialect: str) -> list[str]:
     """Index statements of the values table (idempotent); PostgreSQL adds a trigram
-    index for LIKE when ``pg_trgm`` is available (:func:`hubcat.search_indexes.pg_ddl`)."""
-    return [
+    index for LIKE when ``pg_trgm`` is available (:mod:`hubcat.search_indexes`).
+
+    SQLite also gets a plain ``(field, value)`` index (it has no key size limit, and its
+    planner does not match ``substr()`` expression indexes for equality: subject = AND
+    BBOX at 100,000 records took 1 s through the field prefix alone, 52 ms with it)."""
+    extra = [f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_value ON {VALUES_TABLE} '
+             '(field, value)'] if dialect == 'sqlite' else []
+    return extra + [
         f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_identifier ON {VALUES_TABLE} (identifier)',
         f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_key ON {VALUES_TABLE} '
         f'(field, substr(value, 1, {KEY_CHARS}))',
@@ -122,7 +128,7 @@ _COMPARISON = re.compile(
 
 
 def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
-           lower: bool = False, escape: str = '') -> str:
+           lower: bool = False, escape: str = '', sqlite: bool = False) -> str:
     """SQL: the rows of ``table`` having a value of ``column`` that compares ``op`` to ``rhs``.
 
     :param field_param: the bound parameter holding ``column``'s name
@@ -131,7 +137,9 @@ def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
     """
     op = op.lower()
     value = 'lower(v.value)' if lower else 'v.value'
-    if op in ('=', '!=', '<>'):
+    if op in ('=', '!=', '<>') and sqlite and not lower:
+        match = f'{value} = {rhs}'   # SQLite: the (field, value) index; no key size limit
+    elif op in ('=', '!=', '<>'):
         match = (f'{value} = {rhs} AND substr({value}, 1, {KEY_CHARS}) = '
                  f'substr({rhs}, 1, {KEY_CHARS})')
     else:
@@ -143,7 +151,8 @@ def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
     return f'{table}.identifier IN ({subquery})'
 
 
-def rewrite_filter(where: str, values: list, table: str) -> tuple[str, list]:
+def rewrite_filter(where: str, values: list, table: str,
+                   sqlite: bool = False) -> tuple[str, list]:
     """``(where, values)`` with every comparison on a multi-valued column made per value
     (the column names are bound as parameters too: no literal enters the SQL text)."""
     values = list(values)
@@ -152,7 +161,7 @@ def rewrite_filter(where: str, values: list, table: str) -> tuple[str, list]:
         column = match['lcol'] or match['col']
         values.append(column)
         return lookup(table, column, match['op'], match['rhs'], f':pvalue{len(values) - 1}',
-                      lower=bool(match['lower']), escape=match['escape'] or '')
+                      lower=bool(match['lower']), escape=match['escape'] or '', sqlite=sqlite)
     return _COMPARISON.sub(rewrite, where), values
 
 

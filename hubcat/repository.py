@@ -102,7 +102,8 @@ class HubCatRepository(Repository):
                 where = prefilter(where, values, self.dataset.__table__.name)
             if self.dbtype == 'sqlite' and self.fts:   # the FTS5 table of hubcat.fulltext
                 where, values = fulltext.prefilter(where, values, self.dataset.__table__.name)
-            where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name)
+            where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name,
+                                                   sqlite=self.dbtype == 'sqlite')
             constraint = dict(constraint, where=where, values=values)
         if sortby is not None:
             self._check_column(sortby.get('propertyname'))
@@ -176,7 +177,8 @@ class HubCatRepository(Repository):
         if not isinstance(constraint, dict) or 'where' not in constraint:
             raise UnsafeSQL('not a translated filter')
         where, values = bind_where(constraint['where'], constraint.get('values', []))
-        where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name)
+        where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name,
+                                                   sqlite=self.dbtype == 'sqlite')
         return dict(constraint, where=where, values=values)
 
     def _check_column(self, name) -> None:
