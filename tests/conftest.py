@@ -146,6 +146,16 @@ class LiveServer:
 
 
 @pytest.fixture
+def served_config(config):
+    """A LiveServer of the app on ``config`` (a fresh catalogue), ``.config`` set; closed after."""
+    from hubcat.app import create_app
+    server = LiveServer(create_app(config, init_database=False))
+    server.config = config
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def live_app():
     """A factory: live_app(app) -> LiveServer, closed at teardown."""
     servers = []

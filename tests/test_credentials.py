@@ -10,8 +10,7 @@ import requests
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from conftest import ADMIN_TOKEN, LiveServer
-from hubcat.app import create_app
+from conftest import ADMIN_TOKEN
 from hubcat.cli import cli
 from hubcat.db import get_engine
 from hubcat.sources import SourceRegistry
@@ -40,11 +39,9 @@ def sos():
 
 
 @pytest.fixture
-def hubcat(config):
-    server = LiveServer(create_app(config, init_database=False))
-    server.config = config
-    yield server
-    server.close()
+def hubcat(served_config):
+    """HubCat on a fresh catalogue, over HTTP on 127.0.0.1 (``.url``, ``.config``)."""
+    return served_config
 
 
 def test_api_stores_as_given_sends_as_given_and_never_shows(hubcat, sos, caplog):

@@ -5,8 +5,7 @@ import pytest
 import requests
 from lxml import etree
 
-from conftest import ADMIN_TOKEN, FIXTURES, LiveServer
-from hubcat.app import create_app
+from conftest import ADMIN_TOKEN, FIXTURES
 from hubcat.runs import RunLog
 from hubcat.sources import SourceRegistry
 from sos_support import Route, SosFixtureServer, fixture
@@ -26,11 +25,9 @@ def harvest_xml(source: str, resource_type: str, interval: str = '', version: st
 
 
 @pytest.fixture
-def hubcat(config):
-    server = LiveServer(create_app(config, init_database=False))
-    server.config = config
-    yield server
-    server.close()
+def hubcat(served_config):
+    """HubCat on a fresh catalogue, over HTTP on 127.0.0.1 (``.url``, ``.config``)."""
+    return served_config
 
 
 def _summary(content: bytes) -> dict:

@@ -15,49 +15,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import MetaData, Table, select
 
-from conftest import ADMIN_TOKEN, REPO, make_config
-from hubcat.app import create_app
-from hubcat.db import get_engine, init_db
+from conftest import REPO, make_config
+from hubcat.db import get_engine
 from hubcat.job_store import job_state
-from hubcat.runs import RunLog
-from hubcat.scheduler import JOBS_TABLE, HubCatScheduler, job_id, start_background_scheduler
+from hubcat.scheduler import JOBS_TABLE, job_id
+from scheduler_fixtures import AUTH, FAST, add_source as _add, client, sched_config, schedulers  # noqa: F401
 from ops_servers import HangingServer, poll
 
-AUTH = {'Authorization': f'Bearer {ADMIN_TOKEN}'}
-FAST = {'hubcat:scheduler': {'reconcile_interval': '1s', 'min_interval': '1s'}}
-
-
-@pytest.fixture
-def sched_config(database_url):
-    """A config on a fresh catalogue whose schedulers reconcile every second."""
-    config = make_config(database_url, **FAST)
-    init_db(config.database_url, config.table)
-    return config
-
-
-@pytest.fixture
-def client(sched_config):
-    return create_app(sched_config, init_database=False).test_client()
-
-
-@pytest.fixture
-def schedulers():
-    """Start schedulers through this; every one still running is stopped at teardown."""
-    started = []
-
-    def start(config):
-        sched = start_background_scheduler(config)
-        started.append(sched)
-        return sched
-    yield start
-    for sched in started:
-        sched.shutdown(wait=True)
-
-
-def _add(client, **fields) -> dict:
-    resp = client.post('/api/sources', json=fields, headers=AUTH)
-    assert resp.status_code == 201, resp.json
-    return resp.json
 
 
 def _runs(client, source: dict, **filters) -> list[dict]:

@@ -11,19 +11,15 @@ import os
 import pickle
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import datetime_to_utc_timestamp
 from sqlalchemy import MetaData, Table, select
 
-from conftest import ADMIN_TOKEN, make_config
-from hubcat.app import create_app
-from hubcat.db import get_engine, init_db
-from hubcat.scheduler import JOBS_TABLE, HubCatScheduler, job_id, make_trigger
+from conftest import make_config
+from hubcat.db import get_engine
+from hubcat.scheduler import JOBS_TABLE, job_id, make_trigger
+from scheduler_fixtures import FAST, add_source as _add, client, sched_config, schedulers  # noqa: F401
 from ops_servers import poll
-
-AUTH = {'Authorization': f'Bearer {ADMIN_TOKEN}'}
-FAST = {'hubcat:scheduler': {'reconcile_interval': '1s'}}
 
 
 class MakeDirectoryWhenUnpickled:
@@ -34,38 +30,6 @@ class MakeDirectoryWhenUnpickled:
 
     def __reduce__(self):
         return os.mkdir, (self.path,)
-
-
-@pytest.fixture
-def sched_config(database_url):
-    config = make_config(database_url, **FAST)
-    init_db(config.database_url, config.table)
-    return config
-
-
-@pytest.fixture
-def client(sched_config):
-    return create_app(sched_config, init_database=False).test_client()
-
-
-@pytest.fixture
-def schedulers():
-    """Start schedulers through this; every one still running is stopped at teardown."""
-    started = []
-
-    def start(config):
-        sched = HubCatScheduler(config).start()
-        started.append(sched)
-        return sched
-    yield start
-    for sched in started:
-        sched.shutdown(wait=True)
-
-
-def _add(client, **fields) -> dict:
-    resp = client.post('/api/sources', json=fields, headers=AUTH)
-    assert resp.status_code == 201, resp.json
-    return resp.json
 
 
 def _rows(database_url: str) -> dict:

@@ -11,8 +11,7 @@ from click.testing import CliRunner
 from lxml import etree
 from sqlalchemy import insert
 
-from conftest import ADMIN_TOKEN, LiveServer
-from hubcat.app import create_app
+from conftest import ADMIN_TOKEN
 from hubcat.cli import cli
 from hubcat.db import get_engine
 from hubcat.models import sources as sources_table
@@ -50,11 +49,9 @@ def test_other_endpoints_differ(kind, first, second):
 
 
 @pytest.fixture
-def hubcat(config):
-    server = LiveServer(create_app(config, init_database=False))
-    server.config = config
-    yield server
-    server.close()
+def hubcat(served_config):
+    """HubCat on a fresh catalogue, over HTTP on 127.0.0.1 (``.url``, ``.config``)."""
+    return served_config
 
 
 def test_api_refuses_a_second_source_with_409_naming_the_first(hubcat):
