@@ -146,6 +146,24 @@ class LiveServer:
 
 
 @pytest.fixture
+def hubcat_cli(database_url, tmp_path):
+    """Invoke the CLI (``hubcat_cli('init')``) with a config file on a fresh database and the
+    test admin token, no HUBCAT_* environment; ``.database_url`` names the database."""
+    from click.testing import CliRunner
+
+    from hubcat.cli import cli
+    cfg = tmp_path / 'pycsw.cfg'
+    cfg.write_text(f'[repository]\ndatabase={database_url}\n[hubcat]\nadmin_token={ADMIN_TOKEN}\n')
+    env = {k: None for k in ('HUBCAT_DATABASE_URL', 'HUBCAT_ADMIN_TOKEN', 'HUBCAT_CONFIG')}
+
+    def invoke(*args):
+        return CliRunner().invoke(cli, ['--config', str(cfg), *args], env=env,
+                                  catch_exceptions=False)
+    invoke.database_url = database_url
+    return invoke
+
+
+@pytest.fixture
 def served_config(config):
     """A LiveServer of the app on ``config`` (a fresh catalogue), ``.config`` set; closed after."""
     from hubcat.app import create_app

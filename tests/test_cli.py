@@ -7,23 +7,14 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from conftest import ADMIN_TOKEN
 from hubcat.catalogue import Catalogue
 from hubcat.cli import cli
 
 
 @pytest.fixture
-def run(database_url, tmp_path):
+def run(hubcat_cli):
     """Invoke the CLI with a config file pointing at a fresh database."""
-    cfg = tmp_path / 'pycsw.cfg'
-    cfg.write_text(f'[repository]\ndatabase={database_url}\n[hubcat]\nadmin_token={ADMIN_TOKEN}\n')
-    runner = CliRunner()
-    env = {k: None for k in ('HUBCAT_DATABASE_URL', 'HUBCAT_ADMIN_TOKEN', 'HUBCAT_CONFIG')}
-
-    def invoke(*args):
-        return runner.invoke(cli, ['--config', str(cfg), *args], env=env, catch_exceptions=False)
-    invoke.database_url = database_url
-    return invoke
+    return hubcat_cli
 
 
 def _one_line_error(result) -> str:

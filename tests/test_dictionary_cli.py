@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import ADMIN_TOKEN
-from hubcat.cli import cli
 
 FIRE_YAML = """name: fire-engines
 description: Gas detectors on fire engines
@@ -20,17 +17,10 @@ mappings:
 
 
 @pytest.fixture
-def run(database_url, tmp_path):
+def run(hubcat_cli):
     """Invoke the CLI with a config file on a fresh, initialised database."""
-    cfg = tmp_path / 'pycsw.cfg'
-    cfg.write_text(f'[repository]\ndatabase={database_url}\n[hubcat]\nadmin_token={ADMIN_TOKEN}\n')
-    runner = CliRunner()
-    env = {k: None for k in ('HUBCAT_DATABASE_URL', 'HUBCAT_ADMIN_TOKEN', 'HUBCAT_CONFIG')}
-
-    def invoke(*args):
-        return runner.invoke(cli, ['--config', str(cfg), *args], env=env, catch_exceptions=False)
-    assert invoke('init').exit_code == 0
-    return invoke
+    assert hubcat_cli('init').exit_code == 0
+    return hubcat_cli
 
 
 def _error(result) -> str:

@@ -5,26 +5,16 @@ import re
 import shutil
 
 import pytest
-from click.testing import CliRunner
 
 from cite_fixtures import CITE_DIR
-from conftest import ADMIN_TOKEN
 from hubcat.catalogue import Catalogue
-from hubcat.cli import cli
 
 
 @pytest.fixture
-def run(database_url, tmp_path):
-    cfg = tmp_path / 'pycsw.cfg'
-    cfg.write_text(f'[repository]\ndatabase={database_url}\n[hubcat]\nadmin_token={ADMIN_TOKEN}\n')
-    env = {k: None for k in ('HUBCAT_DATABASE_URL', 'HUBCAT_ADMIN_TOKEN', 'HUBCAT_CONFIG')}
-
-    def invoke(*args):
-        return CliRunner().invoke(cli, ['--config', str(cfg), *args], env=env,
-                                    catch_exceptions=False)
-    invoke('init')
-    invoke.database_url = database_url
-    return invoke
+def run(hubcat_cli):
+    """Invoke the CLI on a fresh, initialised database."""
+    hubcat_cli('init')
+    return hubcat_cli
 
 
 def test_load_cite_records_then_again(run):
