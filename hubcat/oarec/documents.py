@@ -9,14 +9,14 @@ from hubcat.oarec.search import COLLECTIONS
 JSON = 'application/json'
 HTML = 'text/html'
 OPENAPI = 'application/vnd.oai.openapi+json;version=3.0'
-#: only what holds (tests/test_records_api.py checks each against the responses)
+#: only what holds (tests/test_records_api.py checks the responses); not 'sorting': sortby
+#: takes one key here (pycsw sorts by one), the class asks for a list of keys
 CONFORMANCE = (
     'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core',
     'http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-core',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-collection',
-    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/html',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/oas30',
