@@ -63,7 +63,8 @@ def test_failing_filter_post_logs_no_values(broken, caplog):
 
 
 def test_failing_transaction_logs_no_values(broken, caplog):
-    """pycsw does not catch a failed Delete (the app answers 500); its log still holds no value."""
+    """pycsw does not catch a failed Delete: HubCat answers an ExceptionReport and logs the
+    failure in one line (class and first line of the database error), without the value."""
     caplog.set_level(logging.WARNING)
     body = f'''<csw:Transaction xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" xmlns:ogc="http://www.opengis.net/ogc"
       service="CSW" version="2.0.2"><csw:Delete typeName="csw:Record"><csw:Constraint version="1.1.0">
@@ -72,8 +73,8 @@ def test_failing_transaction_logs_no_values(broken, caplog):
       </csw:Transaction>'''.encode()
     resp = broken.post('/csw', data=body, content_type='application/xml',
                        headers={'Authorization': f'Bearer {ADMIN_TOKEN}'})
-    assert b'TransactionResponse' not in resp.data
-    assert 'database error' in caplog.text
+    assert b'TransactionResponse' not in resp.data and b'ExceptionReport' in resp.data
+    assert 'pycsw failed on a POST Transaction request' in caplog.text
     assert SECRET not in caplog.text
 
 
