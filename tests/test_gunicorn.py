@@ -9,13 +9,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 from lxml import etree
+from ops_servers import poll
 from records_factory import station
 
 from hubcat.catalogue import Catalogue
@@ -26,17 +26,6 @@ WORKERS = 3
 GETRECORDS = {'service': 'CSW', 'version': '2.0.2', 'request': 'GetRecords',
               'typeNames': 'csw:Record', 'resultType': 'results', 'elementSetName': 'brief',
               'maxRecords': '50'}
-
-
-def wait_for(predicate, what: str, limit: float = 120.0):
-    """Poll ``predicate`` until it returns something true."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f'gave up waiting for {what}')
 
 
 @pytest.fixture
@@ -55,9 +44,10 @@ def gunicorn(config, tmp_path):
                             env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        port = wait_for(lambda: _listening_port(log), 'gunicorn to listen')
+        port = poll(lambda: _listening_port(log), every=0.05, message='gunicorn to listen')
         base = f'http://127.0.0.1:{port}'
-        wait_for(lambda: len(_children(proc.pid)) == WORKERS, 'the workers to start')
+        poll(lambda: len(_children(proc.pid)) == WORKERS, every=0.05,
+             message='the workers to start')
         yield base, proc, len(records)
     finally:
         proc.terminate()

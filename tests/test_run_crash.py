@@ -8,7 +8,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -20,6 +19,7 @@ from hubcat.harvest import run_harvest
 from hubcat.locks import holder
 from hubcat.runs import RunLog
 from hubcat.sources import SourceRegistry
+from ops_servers import poll
 
 pytestmark = pytest.mark.usefixtures('sta_server')
 RECORDS = 251          # the default data set: 1 service, 50 Things, 200 Datastreams
@@ -48,17 +48,6 @@ def run_cli(cfg: str, *args):
     return CliRunner().invoke(cli, ['--config', cfg, *args])
 
 
-def wait_for(predicate, what: str, limit: float = 120.0):
-    """Poll ``predicate`` until it returns something true (a generous limit, never a pace)."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f'gave up waiting for {what}')
-
-
 def stored_objects(config, source_id: int) -> int:
     """How many registry objects (not associations) of a source the catalogue holds."""
     rows = Catalogue(config.database_url, config.table).rows(source_id)
@@ -80,7 +69,7 @@ def slow_source(config, sta_server):
 def start_and_catch_running(config, cfg: str) -> tuple[subprocess.Popen, dict]:
     """Start ``hubcat harvest slow`` and wait until its run is under way."""
     proc = hubcat(cfg, 'harvest', 'slow', '--no-progress')
-    run = wait_for(lambda: running_runs(config), 'the harvest to start')[0]
+    run = poll(lambda: running_runs(config), every=0.05, message='the harvest to start')[0]
     # the harvests that follow may go at the normal pace
     SourceRegistry(config.database_url).update('slow', options={})
     return proc, run
@@ -89,7 +78,8 @@ def start_and_catch_running(config, cfg: str) -> tuple[subprocess.Popen, dict]:
 def test_a_killed_harvest_is_followed_at_once_by_a_successful_one(config, slow_source, tmp_path):
     cfg = write_config(tmp_path / 'pycsw.cfg', config)
     proc, run = start_and_catch_running(config, cfg)
-    wait_for(lambda: stored_objects(config, slow_source.id), 'the first page to be stored')
+    poll(lambda: stored_objects(config, slow_source.id), every=0.05,
+         message='the first page to be stored')
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     killed = RunLog(config.database_url).list()[0]
@@ -137,7 +127,7 @@ def test_a_lease_expires_soon_after_the_last_heartbeat(config, slow_source, tmp_
         def expired():
             _, until = holder(config.database_url, slow_source.id)
             return until is not None and until < datetime.now(timezone.utc)
-        wait_for(expired, 'the lease to expire')
+        poll(expired, every=0.05, message='the lease to expire')
 
         again = run_cli(cfg, 'harvest', 'slow', '--no-progress')
 

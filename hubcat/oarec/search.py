@@ -8,7 +8,6 @@ renders.  One query engine: OGC API and CSW cannot disagree on what matches.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from lxml import etree
 from sqlalchemy import select
@@ -17,11 +16,11 @@ from hubcat import ogc_filter
 from hubcat.config import Config
 from hubcat.csw import run_pycsw
 from hubcat.db import get_engine, records_table
+from hubcat.federation.csw_request import CSW, NAMESPACES
 from hubcat.oarec.params import ItemsQuery, ParameterError
 from hubcat.ows import OWS_NS
 
-CSW = 'http://www.opengis.net/cat/csw/2.0.2'
-DC = 'http://purl.org/dc/elements/1.1/'
+DC = NAMESPACES['dc']
 SENSOR_KINDS = ('thing', 'datastream', 'offering', 'procedure', 'dataset')
 #: collection id -> (title, description, entity types it holds; empty: every record)
 COLLECTIONS = {

@@ -10,6 +10,7 @@ from hubcat.oarec.context import context_document
 from hubcat.oarec.params import ParameterError, parse_items_query
 from hubcat.oarec.search import SearchFailed
 from hubcat.web.api import error_response
+from hubcat.web.records import base_url
 
 bp = Blueprint('context', __name__)
 
@@ -20,7 +21,7 @@ def context():
     try:
         query = parse_items_query(request.args)
         document = context_document(current_app.config['HUBCAT'], request.environ,
-                                    request.host_url.rstrip('/'), query, request.url)
+                                    base_url(), query, request.url)
     except (ParameterError, SearchFailed) as err:
         return error_response(400, str(err))
     return Response(json.dumps(document, ensure_ascii=False),

@@ -12,11 +12,11 @@ from lxml import etree
 
 from hubcat.csw import run_pycsw
 from hubcat.csw_request import parse_request
+from hubcat.federation.csw_request import CSW
 
 bp = Blueprint('map', __name__, template_folder='templates', static_folder='static',
                static_url_path='/map/static')
 DEFAULT_TILES = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png'
-CSW = 'http://www.opengis.net/cat/csw/2.0.2'
 
 
 def _vendor_dirs() -> dict:
