@@ -12,7 +12,7 @@ import threading
 import warnings
 
 from sqlalchemy import Column, MetaData, Table, create_engine, event, exc, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from hubcat import postgis
 from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
@@ -114,7 +114,12 @@ def _create_engine(url: str) -> Engine:
             cursor.execute('PRAGMA busy_timeout=30000')
             cursor.close()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    # executemany UPDATEs (a harvest's changed rows, status changes) go in pages, not one
+    # round trip per row: 12,000 status changes of a 10,000-Thing service were minutes
+    extra = ({'executemany_mode': 'values_plus_batch'}
+             if make_url(url).get_driver_name() == 'psycopg2' else {})
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True,
+                         **extra)
 
 
 # A GiST index on each record's envelope as a built-in ``box`` (no PostGIS needed): the

@@ -143,6 +143,8 @@ def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harve
                        [f'internal error: {type(err).__name__}: {err}'])
     finally:
         harvester.client.close()
+    harvester.progress(None, None, 'storing status changes' +
+                       (' and removals' if result.complete else ''))
     counts = writer.finish(complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL
