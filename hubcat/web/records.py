@@ -13,6 +13,7 @@ from hubcat.oarec import documents
 from hubcat.oarec.geojson import GEOJSON, record_feature
 from hubcat.oarec.params import ParameterError, parse_items_query
 from hubcat.oarec.search import COLLECTIONS, SearchFailed, rows_by_identifier, search
+from hubcat.repository import dbtype
 from hubcat.times import iso, utcnow
 
 bp = Blueprint('records', __name__, url_prefix='/records', template_folder='templates')
@@ -86,7 +87,9 @@ def landing():
 @bp.get('/conformance')
 def conformance():
     """The conformance declaration."""
-    return respond(dict(documents.conformance(), title='Conformance'), 'conformance')
+    config = current_app.config['HUBCAT']
+    document = documents.conformance(dbtype(config.database_url, config.table))
+    return respond(dict(document, title='Conformance'), 'conformance')
 
 
 @bp.get('/openapi')
