@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -121,12 +122,13 @@ def latencies(url: str, n: int, repeat: int) -> dict:
     return figures
 
 
-def load(url: str, n: int, clients: int, seconds: float, server_pids=()) -> dict:
+def load(url: str, n: int, clients: int, seconds: float, server_pids=(),
+         database: str = '') -> dict:
     """``clients`` threads sending every query in turn for ``seconds``: requests, errors,
     throughput, p95, and how busy the machine was meanwhile (:class:`CpuMeter`)."""
     plan = queries(n)
     times, errors, lock = [], [], threading.Lock()
-    meter = CpuMeter(server_pids)
+    meter = CpuMeter(server_pids, database)
     stop = time.monotonic() + seconds
 
     def client(offset: int) -> None:
@@ -157,15 +159,33 @@ def load(url: str, n: int, clients: int, seconds: float, server_pids=()) -> dict
 
 class CpuMeter:
     """CPU use of the whole machine, of the servers under test (each pid and its child
-    processes: gunicorn's workers) and of this load generator, from /proc, since creation.
+    processes: gunicorn's workers; with ``database``, the PostgreSQL processes serving it,
+    as far as they live at both readings) and of this load generator, from /proc, since
+    creation.
 
     The machine is shared: ``other`` is what neither the server nor the load generator
     used, i.e. how much of the machine other work took during the measurement.
     """
 
-    def __init__(self, server_pids=()):
+    def __init__(self, server_pids=(), database: str = ''):
         self.server_pids = list(server_pids)
+        self.database = database
         self.start = self._sample()
+
+    def _backends(self) -> list[int]:
+        """The PostgreSQL server processes serving ``database`` (their titles name it)."""
+        if not self.database:
+            return []
+        pids = []
+        for entry in Path('/proc').iterdir():
+            if entry.name.isdigit():
+                try:
+                    title = (entry / 'cmdline').read_bytes().replace(b'\0', b' ').decode()
+                except OSError:
+                    continue
+                if title.startswith('postgres: ') and f' {self.database} ' in title:
+                    pids.append(int(entry.name))
+        return pids
 
     @staticmethod
     def _machine() -> tuple[float, float]:
@@ -189,7 +209,7 @@ class CpuMeter:
 
     def _sample(self) -> tuple[float, float, float, float]:
         busy, total = self._machine()
-        server = sum(self._process_tree(pid) for pid in self.server_pids)
+        server = sum(self._process_tree(pid) for pid in self.server_pids + self._backends())
         return busy, total, server, self._process_tree(os.getpid())
 
     def read(self) -> dict:
@@ -388,14 +408,17 @@ def report(figures: dict) -> None:
     print('\ntargets: BBOX <= 0.05x pycsw, every other query <= 0.5x, none slower')
 
 
-def load_runs(targets: dict, pids: dict, n: int, clients: int, seconds: float,
-              runs: int) -> dict:
+def load_runs(targets: dict, pids: dict, databases: dict, n: int, clients: int,
+              seconds: float, runs: int) -> dict:
     """label -> the :func:`load` figures of ``runs`` rounds; the targets take turns within
-    a round, so noise from other work on the machine falls on all of them alike."""
+    a round, so noise from other work on the machine falls on all of them alike.
+    ``pids``, ``databases``: label -> the server processes, the PostgreSQL database name
+    (their CPU is the server's)."""
     results = {label: [] for label in targets}
     for round_ in range(runs):
         for label, url in targets.items():
-            figures = load(url, n, clients, seconds, pids.get(label, ()))
+            figures = load(url, n, clients, seconds, pids.get(label, ()),
+                           databases.get(label, ''))
             results[label].append(figures)
             cpu = figures['cpu']
             print(f'  load {round_ + 1}/{runs} {label}: {figures["errors"]} errors, '
@@ -483,11 +506,14 @@ def main() -> None:
     ports = [args.port + i for i in range(3)] if args.port else [_free_port() for _ in range(3)]
     threads = args.threads or (1 if args.server == 'gunicorn' else serve_threads())
     model = server_model(args.server, args.workers, threads)
-    targets, pids = {}, {}
+    targets, pids, databases = {}, {}, {}
     print(f'records: {n} (seed {args.seed}); HubCat served by {model}')
     write_dc_files(workdir / 'dc', n, args.seed)
     if args.pycsw_url:
         targets['pycsw 2.6.2'] = args.pycsw_url
+        port = urlsplit(args.pycsw_url).port
+        if port and (workdir / f'pycsw-{port}' / 'gunicorn.pid').exists():   # started by us
+            pids['pycsw 2.6.2'] = [pycsw_pid(port, workdir)]
     else:
         print('stock pycsw: csw_peer.sh, then pycsw_bulk_load.py loads the Dublin Core files')
         started = time.perf_counter()
@@ -507,14 +533,16 @@ def main() -> None:
         serve('HubCat SQLite', sqlite_url, ports[1])
         if args.postgres:
             print('HubCat PostgreSQL+PostGIS')
-            pg_url = postgres_database(args.postgres,
-                                       args.pg_database or f'hubcat_bench_{n}_{args.seed}')
+            pg_name = args.pg_database or f'hubcat_bench_{n}_{args.seed}'
+            pg_url = postgres_database(args.postgres, pg_name)
+            databases['HubCat PostgreSQL+PostGIS'] = pg_name
             prepare_hubcat(pg_url, n, args.seed, copy_from=sqlite_url)
             serve('HubCat PostgreSQL+PostGIS', pg_url, ports[2])
         if not args.no_latencies:
             report({label: latencies(url, n, args.repeat) for label, url in targets.items()})
         print(f'\nload: {args.clients} clients for {args.seconds:.0f} s, {args.load_runs} round(s)')
-        results = load_runs(targets, pids, n, args.clients, args.seconds, args.load_runs)
+        results = load_runs(targets, pids, databases, n, args.clients, args.seconds,
+                            args.load_runs)
         report_load(results, args.clients, args.seconds, model)
     finally:
         for process in processes:
