@@ -11,11 +11,19 @@ own process and is asked the same CSW 2.0.2 requests over HTTP:
 
 Each figure is the median of ``--repeat`` requests, printed with its ratio to pycsw
 (targets: BBOX <= 0.05x, every other query <= 0.5x, none slower). Then 32 concurrent
-clients send the same requests in turn for 30 s: errors, throughput, p95.
+clients send the same requests in turn for 30 s (``--load-runs`` rounds, the servers
+taking turns; medians): errors, throughput, p95, the server's CPU time per request, and
+how much of the machine other work took meanwhile (/proc). HubCat runs the production
+way, ``gunicorn 'hubcat.app:create_app()'`` with as many sync workers as the stock pycsw
+peer (``csw_peer.sh``: 2), unless ``--server serve`` (one ``hubcat serve`` process),
+``--workers`` or ``--threads`` say otherwise; the output names the model.
 
     .venv/bin/python bench/csw_scale.py [--records 100000] [--repeat 5] [--clients 32]
-        [--seconds 30] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
-        [--workdir /tmp/hubcat-csw-scale]
+        [--seconds 30] [--load-runs 1] [--server gunicorn|serve] [--workers 2] [--threads N]
+        [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--pg-database NAME]
+        [--workdir /tmp/hubcat-csw-scale] [--pycsw-url URL] [--no-latencies]
+
+``--clients 0`` measures the single requests only, ``--no-latencies`` the load only.
 
 The work directory keeps the generated files and the SQLite catalogue between runs
 (``--fresh`` starts over); stock pycsw reloads its records on every start.
@@ -154,7 +162,8 @@ def load(url: str, n: int, clients: int, seconds: float, server_pids=(),
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1] if times else float('nan')
     return {'requests': len(times), 'errors': len(errors), 'throughput': len(times) / wall,
-            'p95': p95, 'first_error': errors[0] if errors else '', 'cpu': meter.read()}
+            'p95': p95, 'first_error': errors[0] if errors else '', 'cpu': meter.read(),
+            'wall': wall}
 
 
 class CpuMeter:
@@ -196,21 +205,29 @@ class CpuMeter:
         return sum(fields) - idle, sum(fields)
 
     @staticmethod
-    def _process_tree(pid: int) -> float:
-        """utime + stime ticks of ``pid`` and its live children (and their reaped children)."""
+    def _ticks(pid: int, reaped: bool = True) -> float:
+        """utime + stime ticks of ``pid`` (and of its reaped children: cutime + cstime)."""
         try:
             with open(f'/proc/{pid}/stat', encoding='ascii') as handle:
                 fields = handle.read().rsplit(')', 1)[1].split()
-            ticks = sum(float(v) for v in fields[11:15])   # utime stime cutime cstime
-            children = Path(f'/proc/{pid}/task/{pid}/children').read_text().split()
         except OSError:
             return 0.0
-        return ticks + sum(CpuMeter._process_tree(int(child)) for child in children)
+        return sum(float(v) for v in fields[11:15 if reaped else 13])
+
+    @staticmethod
+    def _process_tree(pid: int) -> float:
+        """CPU ticks of ``pid`` and its live children (and their reaped children)."""
+        try:
+            children = Path(f'/proc/{pid}/task/{pid}/children').read_text().split()
+        except OSError:
+            children = []
+        return CpuMeter._ticks(pid) + sum(CpuMeter._process_tree(int(c)) for c in children)
 
     def _sample(self) -> tuple[float, float, float, float]:
         busy, total = self._machine()
         server = sum(self._process_tree(pid) for pid in self.server_pids + self._backends())
-        return busy, total, server, self._process_tree(os.getpid())
+        # the load generator alone: its children are the HubCat servers it started
+        return busy, total, server, self._ticks(os.getpid(), reaped=False)
 
     def read(self) -> dict:
         """Shares of the machine's CPU time since creation: busy, server, client, other."""
@@ -429,6 +446,13 @@ def load_runs(targets: dict, pids: dict, databases: dict, n: int, clients: int,
     return results
 
 
+def cpu_per_request(figures: dict) -> float:
+    """CPU seconds the server (all its processes) spent per answered request in a
+    :func:`load`: what the machine's other work does not change much."""
+    cpu = figures['cpu']
+    return cpu['server'] * cpu['cpus'] * figures['wall'] / max(1, figures['requests'])
+
+
 def report_load(results: dict, clients: int, seconds: float, model: str) -> None:
     """Print the load figures: errors (all rounds), median throughput with its ratio to
     stock pycsw, median p95, and how busy the machine was; then the targets."""
@@ -444,6 +468,9 @@ def report_load(results: dict, clients: int, seconds: float, model: str) -> None
                 f' {median[label]["throughput"] / base:.1f}x'
                 if base and label != 'pycsw 2.6.2' else '')),
             ('p95', lambda label: f'{median[label]["p95"]:.3f} s'),
+            ('server CPU / request', lambda label: '%.0f ms' % (1000 * statistics.median(
+                cpu_per_request(r) for r in results[label])) if results[label][0]['cpu'][
+                    'server'] else '-'),
             ('other work (CPU)', lambda label: '%.0f%% of %d cores' % (
                 100 * statistics.median(r['cpu']['other'] for r in results[label]),
                 results[label][0]['cpu']['cpus'])))
@@ -471,7 +498,7 @@ def main() -> None:
     ap.add_argument('--records', type=int, default=100_000)
     ap.add_argument('--seed', type=int, default=42)
     ap.add_argument('--repeat', type=int, default=5)
-    ap.add_argument('--clients', type=int, default=32)
+    ap.add_argument('--clients', type=int, default=32, help='0: no load test')
     ap.add_argument('--seconds', type=float, default=30)
     ap.add_argument('--postgres', default='postgresql://postgres@127.0.0.1:5432/postgres',
                     help='admin URL of a PostgreSQL server with PostGIS ("" to leave it out)')
@@ -540,10 +567,12 @@ def main() -> None:
             serve('HubCat PostgreSQL+PostGIS', pg_url, ports[2])
         if not args.no_latencies:
             report({label: latencies(url, n, args.repeat) for label, url in targets.items()})
-        print(f'\nload: {args.clients} clients for {args.seconds:.0f} s, {args.load_runs} round(s)')
-        results = load_runs(targets, pids, databases, n, args.clients, args.seconds,
-                            args.load_runs)
-        report_load(results, args.clients, args.seconds, model)
+        if args.clients:
+            print(f'\nload: {args.clients} clients for {args.seconds:.0f} s, '
+                  f'{args.load_runs} round(s)')
+            results = load_runs(targets, pids, databases, n, args.clients, args.seconds,
+                                args.load_runs)
+            report_load(results, args.clients, args.seconds, model)
     finally:
         for process in processes:
             stop_hubcat(process)

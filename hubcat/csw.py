@@ -9,7 +9,7 @@ from lxml import etree
 from pycsw.server import Csw
 
 import profiles
-from hubcat import filters, schema_cache
+from hubcat import filters, xsd_cache
 from hubcat.auth import authorised, bearer_token  # noqa: F401 (re-exported)
 from hubcat.config import Config
 from hubcat.csw_request import (WRITE_OPERATIONS, CswRequest, CswRequestError,  # noqa: F401
@@ -57,7 +57,7 @@ def run_pycsw(config: Config, environ: dict, csw_request,
             return err.answer(requested_version(b'', csw_request))[:3]
     profiles.register()
     filters.install()
-    schema_cache.install()
+    xsd_cache.install()
     filters.reset_error()
     env = dict(environ)
     env['QUERY_STRING'] = csw_request.query_string if csw_request.method == 'GET' else ''

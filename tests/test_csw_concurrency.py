@@ -1,5 +1,5 @@
 """Many CSW clients at once on one process (``hubcat serve``'s threads): pycsw's schema
-validation of POST requests, read once per thread and process (hubcat.schema_cache), still
+validation of POST requests, compiled once per thread (hubcat.xsd_cache), still
 answers every valid request and refuses every invalid one, in CSW 2.0.2 and 3.0.0, while
 other threads validate at the same moment.
 """
