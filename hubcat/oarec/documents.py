@@ -163,6 +163,10 @@ def openapi(base: str) -> dict:
               {'type': 'string', 'enum': ['cql2-text', 'cql2-json'], 'default': 'cql2-text'}),
         param('filter-crs', 'the CRS of the geometries in filter (CRS84 only)',
               {'type': 'string', 'format': 'uri', 'enum': [CRS84], 'default': CRS84}),
+        param('distributedSearch', 'true: search the peer catalogues too (OGC API - Records '
+              'Part 4, draft): merged records and federatedSearchResults',
+              {'type': 'boolean', 'default': False}),
+        param('federatedCatalogs', 'with distributedSearch: the peers to ask (names)', array),
     ] + [param(name, f'equal to (CSW queryable {csw})') for name, csw in queryables().items()]
     collection_id = param('collectionId', 'all, sensors or services',
                           {'type': 'string', 'enum': list(COLLECTIONS)}, True, 'path')
