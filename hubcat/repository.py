@@ -23,8 +23,9 @@ from __future__ import annotations
 import logging
 import threading
 
+from pycsw.core import util
 from pycsw.core.repository import Repository
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
@@ -111,10 +112,41 @@ class HubCatRepository(Repository):
                 raise UnsafeSQL('sort order must be ASC or DESC')
         self._typenames = typenames
         try:
-            return super().query(constraint, sortby=sortby, typenames=typenames,
-                                 maxrecords=maxrecords, startposition=startposition)
+            if util.ranking_pass:   # pycsw's spatial ranking (not enabled by HubCat)
+                return super().query(constraint, sortby=sortby, typenames=typenames,
+                                     maxrecords=maxrecords, startposition=startposition)
+            return self._count_and_page(constraint, sortby, int(maxrecords), int(startposition))
         finally:
             self._typenames = None
+
+    def _count_and_page(self, constraint, sortby, maxrecords: int, startposition: int) -> list:
+        """``[matched, page]`` as pycsw's query returns them, without work whose answer is
+        already known: no page when the request asks for hits (or ``maxRecords=0``), no
+        count when the page is the last one (its rows tell the count)."""
+        def matching(*entities):
+            query = self.session.query(*entities).select_from(self.dataset)
+            if 'where' in constraint:
+                query = query.filter(text(constraint['where'])).params(
+                    self._create_values(constraint['values']))
+            return self._get_repo_filter(query)
+
+        if maxrecords <= 0 or self._asks_for_hits():
+            return [str(matching(func.count()).scalar()), []]
+        query = matching(self.dataset)
+        if sortby is not None:
+            column = getattr(self.dataset, sortby['propertyname'])
+            if sortby.get('spatial'):
+                column = func.get_geometry_area(column)
+            query = query.order_by(column.desc() if sortby['order'] == 'DESC' else column)
+        page = query.limit(maxrecords).offset(startposition).all()
+        if 0 < len(page) < maxrecords or (startposition == 0 and not page):
+            return [str(startposition + len(page)), page]
+        return [str(matching(func.count()).scalar()), page]
+
+    def _asks_for_hits(self) -> bool:
+        """True when the GetRecords being answered says resultType="hits"."""
+        kvp = getattr(getattr(self.context, 'server', None), 'kvp', None) or {}
+        return kvp.get('resulttype') == 'hits'
 
     def query_domain(self, domain, typenames, domainquerytype='list', count=False):
         """pycsw's GetDomain query, on a column of the table only; multi-valued columns
