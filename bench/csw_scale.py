@@ -9,7 +9,8 @@ own process and is asked the same CSW 2.0.2 requests over HTTP:
     title LIKE, BBOX 2x2 degrees, subject = AND BBOX, sort + page at startPosition 5000,
     GetRecordById, AnyText LIKE, resultType=hits
 
-Each figure is the median of ``--repeat`` requests, printed with its ratio to pycsw
+Each figure is the median of ``--repeat`` requests (the servers take turns, request by
+request), printed with its ratio to pycsw
 (targets: BBOX <= 0.05x, every other query <= 0.5x, none slower). Then 32 concurrent
 clients send the same requests in turn for 30 s: errors, throughput, p95.
 
@@ -109,17 +110,24 @@ def ask(session: requests.Session, url: str, method: str, payload: str) -> tuple
     return elapsed, matched
 
 
-def latencies(url: str, n: int, repeat: int) -> dict:
-    """query name -> (median seconds, records matched)."""
-    session = requests.Session()
-    figures = {}
+def latencies(targets: dict, n: int, repeat: int) -> dict:
+    """label -> query name -> (median seconds, records matched).
+
+    The servers take turns request by request (each query warmed up first), so that the
+    load of a shared machine falls on all of them alike."""
+    sessions = {label: requests.Session() for label in targets}
+    figures = {label: {} for label in targets}
     for name, method, payload in queries(n):
-        ask(session, url, method, payload)   # warm up
-        times, matched = [], '-'
+        times = {label: [] for label in targets}
+        matched = {}
+        for label, url in targets.items():
+            ask(sessions[label], url, method, payload)   # warm up
         for _ in range(repeat):
-            seconds, matched = ask(session, url, method, payload)
-            times.append(seconds)
-        figures[name] = (statistics.median(times), matched)
+            for label, url in targets.items():
+                seconds, matched[label] = ask(sessions[label], url, method, payload)
+                times[label].append(seconds)
+        for label in targets:
+            figures[label][name] = (statistics.median(times[label]), matched[label])
     return figures
 
 
@@ -230,9 +238,10 @@ def prepare_hubcat(database_url: str, n: int, seed: int, copy_from: str = '') ->
         else:
             build(database_url, n, seed)
         print(f'  stored {n} records in {time.perf_counter() - started:.0f} s')
-    with get_engine(database_url).begin() as conn:
-        if conn.dialect.name == 'postgresql':
-            conn.execute(text('ANALYZE'))
+    engine = get_engine(database_url)
+    if engine.dialect.name == 'postgresql':   # as autovacuum leaves a table after a bulk load
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level='AUTOCOMMIT').execute(text('VACUUM ANALYZE'))
 
 
 def _count(database_url: str) -> int:
@@ -394,7 +403,7 @@ def main() -> None:
             prepare_hubcat(pg_url, n, args.seed, copy_from=sqlite_url)
             processes.append(start_hubcat(pg_url, ports[2], workdir))
             targets['HubCat PostgreSQL+PostGIS'] = f'http://127.0.0.1:{ports[2]}/csw'
-        figures = {label: latencies(url, n, args.repeat) for label, url in targets.items()}
+        figures = latencies(targets, n, args.repeat)
         loads = {label: load(url, n, args.clients, args.seconds)
                  for label, url in targets.items()} if args.clients else {}
         report(figures, loads)
