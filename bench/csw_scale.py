@@ -9,6 +9,12 @@ own process and is asked the same CSW 2.0.2 requests over HTTP:
     title LIKE, BBOX 2x2 degrees, subject = AND BBOX, sort + page at startPosition 5000,
     GetRecordById, AnyText LIKE, resultType=hits
 
+subject = AND BBOX asks for the subject every tenth record has alone
+(``bench.spatial_query.SINGLE_SUBJECT``), and stock pycsw's files carry the records' own
+subjects only (:func:`pycsw_dc`): pycsw compares ``dc:subject`` with its whole
+comma-joined keyword list, HubCat with each value, and on these records both find the
+same records (but for pycsw's rounding of envelopes, docs/performance.md).
+
 Each figure is the median of ``--repeat`` requests (the servers take turns, request by
 request), printed with its ratio to pycsw
 (targets: BBOX <= 0.05x, every other query <= 0.5x, none slower). Then 32 concurrent
