@@ -272,6 +272,12 @@ def test_cql2_json_and_owslib_client(hubcat):
     ('{"op": "=", ', 'cql2-json', 'not JSON'),
     ('{"op": "nope", "args": []}', 'cql2-json', "unknown operator 'nope'"),
     ("status = 'online'", 'ecql', 'filter-lang'),
+    ('(' * 200 + "status = 'online'" + ')' * 200, 'cql2-text', 'nests deeper than 64'),
+    ('NOT ' * 200 + "status = 'online'", 'cql2-text', 'nests deeper than 64'),
+    ('CASEI(' * 200 + 'title' + ')' * 200 + " = 'a'", 'cql2-text', 'nests deeper than 64'),
+    ('{"op": "not", "args": [' * 200 + 'true' + ']}' * 200, 'cql2-json', 'nests deeper than 64'),
+    ('[' * 3000 + ']' * 3000, 'cql2-json', 'not JSON'),
+    ("status IN (" + ", ".join(["'online'"] * 2000) + ")", 'cql2-text', 'longer than'),
 ])
 def test_bad_filters_are_a_json_400_naming_the_problem(hubcat, text, lang, expected):
     base, _ = hubcat

@@ -41,6 +41,8 @@ _RESERVED = {'AND', 'OR', 'NOT', 'LIKE', 'BETWEEN', 'IN', 'IS', 'NULL', 'TRUE', 
 _WKT = {'POINT': 'Point', 'LINESTRING': 'LineString', 'POLYGON': 'Polygon',
         'MULTIPOINT': 'MultiPoint', 'MULTILINESTRING': 'MultiLineString',
         'MULTIPOLYGON': 'MultiPolygon', 'GEOMETRYCOLLECTION': 'GeometryCollection'}
+#: nesting (parentheses, NOT, geometry collections) deeper than this is refused
+MAX_DEPTH = 64
 _UNSUPPORTED = {'T_': 'temporal functions (T_...) are not supported',
                 'A_': 'array functions (A_...) are not supported'}
 
@@ -85,6 +87,12 @@ class _Reader:
     def __init__(self, text: str):
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Cql2Error(f'the filter nests deeper than {MAX_DEPTH} levels')
 
     # -- tokens ----------------------------------------------------------------------------
     def peek(self, ahead: int = 0) -> _Token:
@@ -124,12 +132,15 @@ class _Reader:
 
     def factor(self):
         token = self.peek()
-        if self.keyword('NOT'):
-            return n.Not(self.factor())
-        if token.punct('('):
+        if token.word('NOT') or token.punct('('):
+            self.deeper()
             self.take()
-            inner = self.expr()
-            self.expect(')')
+            if token.punct('('):
+                inner = self.expr()
+                self.expect(')')
+            else:
+                inner = n.Not(self.factor())
+            self.depth -= 1
             return inner
         if token.word('TRUE', 'FALSE') and (self.peek(1).kind == 'end' or self.peek(1).punct(')')
                                             or self.peek(1).word('AND', 'OR')):
@@ -228,13 +239,7 @@ class _Reader:
             raise Cql2Error('INTERVAL: temporal functions and intervals are not supported')
         if upper in _WKT or upper == 'BBOX':
             raise Cql2Error(f'a geometry ({upper}) is only an argument of a spatial function')
-        self.expect('(')
-        args = [self.scalar()]
-        while self.peek().punct(','):
-            self.take()
-            args.append(self.scalar())
-        self.expect(')')
-        return n.Function(token.text.lower(), tuple(args))
+        return n.Function(token.text.lower(), tuple(self.listed(self.scalar)))
 
     # -- geometries ------------------------------------------------------------------------
     def coordinate(self) -> float:
@@ -251,12 +256,14 @@ class _Reader:
 
     def listed(self, read) -> list:
         """``'(' item (',' item)* ')'``."""
+        self.deeper()
         self.expect('(')
         items = [read()]
         while self.peek().punct(','):
             self.take()
             items.append(read())
         self.expect(')')
+        self.depth -= 1
         return items
 
     def geometry(self):

@@ -32,6 +32,8 @@ GML_CRS84 = 'urn:ogc:def:crs:OGC:1.3:CRS84'
 #: queryables whose values are timestamps (the queryables document says date-time)
 TIMESTAMP_QUERYABLES = ('hubcat:LastSeen', 'hubcat:StatusChanged', 'dct:modified',
                         'hubcat:PhenomenonTimeBegin', 'hubcat:PhenomenonTimeEnd')
+#: longest filter read (a URL holds a few thousand characters anyway)
+MAX_FILTER_CHARS = 10_000
 #: the spatial queryable (the record's footprint)
 GEOMETRY = 'geometry'
 _TAGS = {'=': 'PropertyIsEqualTo', '<>': 'PropertyIsNotEqualTo', '<': 'PropertyIsLessThan',
@@ -70,6 +72,8 @@ def items_filter(args) -> Optional[etree._Element]:
     text = args.get('filter')
     if not text:
         return None
+    if len(text) > MAX_FILTER_CHARS:
+        raise ParameterError('filter', f'filter: longer than {MAX_FILTER_CHARS} characters')
     try:
         return _Translator().predicate(cql2.parse(text, language))
     except n.Cql2Error as err:
