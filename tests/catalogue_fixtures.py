@@ -28,6 +28,8 @@ CSW_NS = 'http://www.opengis.net/cat/csw/2.0.2'
 STA_RECORDS = 251      # 1 service, 50 Things, 200 Datastreams: all online
 SOS_RECORDS = 9        # 1 service (online), 4 offerings, 4 procedures (offline, stale)
 SOS_STALE = 8
+#: base URL of a ``hubcat`` fixture -> its database URL (for ``hubcat serve`` on the same data)
+DATABASES: dict[str, str] = {}
 
 
 def _insert_cite(csw_url: str) -> int:
@@ -70,6 +72,7 @@ def hubcat(request, tmp_path_factory, sta_server, sos_url):
         assert run_harvest(config, source.id).outcome == 'success'
     server = LiveServer(create_app(config, init_database=False))
     cite = _insert_cite(server.url + '/csw')
+    DATABASES[server.url] = config.database_url
     yield server.url, cite
     server.close()
     cleanup()
