@@ -20,7 +20,7 @@ from hubcat.oarec.params import queryables
 ITEMS = '/records/collections/{}/items'
 #: queryables read from the record's time interval rather than its properties
 TIME_QUERYABLES = {'phenomenonTimeBegin': 0, 'phenomenonTimeEnd': 1}
-NOT_PROPERTIES = ('id', 'q', 'type')
+NOT_PROPERTIES = ('id', 'q', 'type', 'geometry')   # geometry: bbox and CQL2 filter
 
 
 def _pages(url: str, **params) -> tuple[list[dict], int]:
