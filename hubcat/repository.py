@@ -70,6 +70,12 @@ def _bind(url: str, table: str):
         return _CACHE[key]
 
 
+def dbtype(url: str, table: str) -> str:
+    """pycsw's dbtype of a database: ``sqlite``, ``postgresql`` (HubCat's envelope
+    functions), ``postgresql+postgis+native`` or ``postgresql+postgis+wkt``."""
+    return _bind(url, table)[1]
+
+
 class HubCatRepository(Repository):
     """pycsw's Repository bound to HubCat's shared engine (see module docstring)."""
 

@@ -22,7 +22,7 @@ CORE_QUERYABLES = {
 }
 #: parameters that are not property filters
 RESERVED = ('bbox', 'datetime', 'limit', 'offset', 'q', 'type', 'ids', 'externalIds',
-            'sortby', 'f', 'bbox-crs')
+            'sortby', 'f', 'bbox-crs', 'filter', 'filter-lang', 'filter-crs')
 DEFAULT_LIMIT = 10
 _CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 _OPEN = ('', '..')
@@ -61,6 +61,7 @@ class ItemsQuery:
     ids: list[str] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
     sortby: list[tuple[str, bool]] = field(default_factory=list)   # (queryable, ascending)
+    filter: object = None       # the OGC Filter predicate of a CQL2 filter (hubcat.oarec.cql2)
 
 
 def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
@@ -70,6 +71,7 @@ def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
 
     :raises ParameterError: on a repeated, unknown or malformed parameter
     """
+    from hubcat.oarec.cql2 import items_filter   # it reads this module's queryables
     known = queryables()
     for name in args:
         if len(args.getlist(name)) > 1:
@@ -93,6 +95,7 @@ def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
         ids=_list(args.get('ids')),
         properties={known[n]: args.get(n) for n in args if n in known},
         sortby=_sortby(args.get('sortby'), known),
+        filter=items_filter(args),
     )
 
 

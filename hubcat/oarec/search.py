@@ -7,6 +7,7 @@ renders.  One query engine: OGC API and CSW cannot disagree on what matches.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -118,6 +119,8 @@ def conditions(collection: str, query: ItemsQuery) -> list:
         found.append(f.equal(prop, value))
     if query.bbox:
         found.append(f.bbox(query.bbox))
+    if query.filter is not None:
+        found.append(copy.deepcopy(query.filter))
     if query.interval:
         start, end = query.interval
         if start:
