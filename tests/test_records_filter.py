@@ -19,7 +19,7 @@ from owslib.csw import CatalogueServiceWeb
 from owslib.ogcapi.records import Records
 from shapely.geometry import Polygon, box, shape
 
-from catalogue_fixtures import SOS_RECORDS, STA_RECORDS
+from catalogue_fixtures import SOS_RECORDS, SOS_STALE, STA_RECORDS
 
 CQL2 = 'http://www.opengis.net/spec/cql2/1.0/conf/'
 SPATIAL_PLUS = CQL2 + 'basic-spatial-functions-plus'
@@ -109,10 +109,13 @@ def test_basic_cql2_comparisons_logic_and_null(hubcat_search):
     base, cite = hubcat_search
     everything = set(_records(base))
     assert len(everything) == STA_RECORDS + SOS_RECORDS + cite
-    sos = _ids(base, "status = 'online' AND serviceType = 'SOS'")
+    sos = _ids(base, "serviceType = 'SOS'")
     assert sos == _where(base, lambda p: p.get('serviceType') == 'SOS') and len(sos) == SOS_RECORDS
-    assert sos == _csw_ids(base, fes.And([fes.PropertyIsEqualTo('hubcat:Status', 'online'),
-                                          fes.PropertyIsEqualTo('hubcat:ServiceType', 'SOS')]))
+    stale = _ids(base, "status = 'offline' AND serviceType = 'SOS'")   # its offerings, procedures
+    assert stale == _where(base, lambda p: p.get('serviceType') == 'SOS'
+                           and p.get('status') == 'offline') and len(stale) == SOS_STALE
+    assert stale == _csw_ids(base, fes.And([fes.PropertyIsEqualTo('hubcat:Status', 'offline'),
+                                            fes.PropertyIsEqualTo('hubcat:ServiceType', 'SOS')]))
     # keywords are one value each: 'meteorology' is a keyword, 'meteo' is none
     assert _ids(base, "keywords = 'meteorology'") == _where(
         base, lambda p: 'meteorology' in p.get('keywords', []))
