@@ -101,8 +101,13 @@ def test_status_and_reason_filter_online_and_offline(hubcat):
 def test_ids_select_exactly_those_records(hubcat, everything):
     base, _ = hubcat
     wanted = [everything[3]['id'], everything[-1]['id'], everything[120]['id']]
-    page = requests.get(base + ITEMS.format('all'),
-                        params={'ids': ','.join(wanted), 'limit': 100}, timeout=30).json()
+    answer = requests.get(base + ITEMS.format('all'),
+                          params={'ids': ','.join(wanted), 'limit': 100}, timeout=30)
+    assert answer.headers['Content-Type'].startswith('application/geo+json')
+    page = answer.json()
+    one = requests.get(base + ITEMS.format('all') + '/' + quote(wanted[0], safe=''), timeout=30)
+    assert one.headers['Content-Type'].startswith('application/geo+json')
+    assert one.json()['id'] == wanted[0]
     assert page['numberMatched'] == page['numberReturned'] == 3
     assert {f['id'] for f in page['features']} == set(wanted)
     none = requests.get(base + ITEMS.format('all'), params={'ids': 'urn:nothing:here'},
