@@ -268,3 +268,31 @@ def test_popup_gives_unit_and_observations_and_the_extent_filters(site, browser)
     whole = requests.get(base + '/api/context', params={'observedProperty': 'Water level'},
                          timeout=30).json()
     assert doc['properties']['subtitle'] != whole['properties']['subtitle']
+
+
+def test_a_things_popup_lists_its_datastreams_with_unit_status_and_observations(site, browser):
+    base = site
+    thing = requests.get(base + ITEMS, params={'type': 'thing', 'limit': 1},
+                         timeout=30).json()['features'][0]
+    streams = requests.get(base + ITEMS, params={'type': 'datastream', 'limit': 100,
+                                                 'thingIdentifier': thing['id']},
+                           timeout=30).json()['features']
+    assert streams
+    browser.get(base + '/map')
+    _ready(browser)
+    browser.find_element(By.ID, 'q').send_keys(thing['properties']['title'])
+    browser.find_element(By.CSS_SELECTOR, '#search button').click()
+    _ready(browser)
+    browser.find_element(By.CSS_SELECTOR, f'#list li[data-id="{thing["id"]}"]').click()
+    popup = _popup(browser)
+    assert thing['properties']['title'] in popup.text
+    assert f'{len(streams)} matching Datastreams' in popup.text
+    lines = popup.find_elements(By.CSS_SELECTOR, 'ul.streams li')
+    assert len(lines) == len(streams)
+    for stream in streams:
+        line = next(li for li in lines if stream['properties']['title'] in li.text)
+        assert f"[{stream['properties']['unit']}]" in line.text
+        assert stream['properties']['status'] in line.text
+        observations = line.find_element(By.CSS_SELECTOR, 'a.observations').get_attribute('href')
+        assert observations == next(link['href'] for link in stream['links']
+                                    if link.get('title') == 'Observations')
