@@ -3,6 +3,8 @@
 127.0.0.1 (a stock pycsw, a closed port, a peer that never answers)."""
 from __future__ import annotations
 
+import html
+
 import requests
 from federation_fixtures import (down_peer, hanging_peer, make_app, make_config,  # noqa: F401
                                  pycsw_all, pycsw_iso)
@@ -160,6 +162,13 @@ def test_records_items_distribute_to_the_peers_after_the_local_catalogue(
     for feature in later['features']:
         assert_valid('schemas/recordGeoJSON.yaml', feature)
     assert _catalogues(later)['local']['features'] == []
+    # people see the same in a browser: which catalogue answered, and why one did not
+    page = client.get('/records/collections/all/items?distributedSearch=true&limit=4'
+                      f'&offset={offset}&f=html').get_data(as_text=True)
+    assert 'cannot connect: Connection refused' in page and down_peer in page
+    first_via = next(link['href'] for link in later['features'][0]['links']
+                     if link['rel'] == 'via')
+    assert f'<a href="{html.escape(first_via)}">' in page
 
 
 def test_records_items_report_a_peer_that_cannot_run_the_query(tmp_path, pycsw_all):
