@@ -262,6 +262,12 @@ def test_popup_gives_unit_and_observations_and_the_extent_filters(site, browser)
     assert query['observedProperty'] == 'Water level' and len(query['bbox'].split(',')) == 4
     boxed = _expected_markers(base, observedProperty='Water level', bbox=query['bbox'])
     assert _markers(browser) == boxed and 0 < boxed < gauges
+    browser.find_element(By.CSS_SELECTOR, '.leaflet-popup-close-button').click()
+    WebDriverWait(browser, 30).until(
+        lambda b: not b.find_elements(By.CSS_SELECTOR, '.leaflet-popup-content'))
+    marker = browser.find_element(By.CSS_SELECTOR, 'path.sensor.online')   # up close: unclustered
+    marker.click()                                                        # clicking the sensor
+    assert 'Water level' in _popup(browser).text and 'last seen' in _popup(browser).text
     doc = requests.get(context.get_attribute('href'), timeout=30).json()
     assert doc['type'] == 'FeatureCollection'
     assert 'Water level' in {r['properties']['title'] for r in doc['features']}
