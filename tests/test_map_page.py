@@ -134,6 +134,13 @@ def test_map_shows_every_sensor_filters_and_opens_a_popup(site, browser):
 
     options = [o.text for o in Select(browser.find_element(By.ID, 'observedProperty')).options]
     assert {'Air temperature', 'Water level'} <= set(options)   # the vocabulary in use
+    in_use, url = set(), f'{base}/records/collections/all/items?limit=100'
+    while url:                        # the (dictionary-canonical) labels the records carry
+        page = requests.get(url, timeout=60).json()
+        in_use |= {label for f in page['features']
+                   for label in f['properties'].get('observedProperty', [])}
+        url = next((link['href'] for link in page['links'] if link['rel'] == 'next'), None)
+    assert set(options[1:]) == in_use
     Select(browser.find_element(By.ID, 'observedProperty')).select_by_visible_text('Water level')
     _ready(browser)
     gauges = _expected_markers(base, observedProperty='Water level')
