@@ -16,7 +16,8 @@ import pytest
 import requests
 from lxml import etree
 
-from conftest import ADMIN_TOKEN, _BACKENDS, LiveServer, make_config, make_database
+from conftest import (ADMIN_TOKEN, _BACKENDS, SEARCH_BACKENDS, LiveServer, make_config,
+                      make_database)
 from hubcat.app import create_app
 from hubcat.db import init_db
 from hubcat.harvest import run_harvest
@@ -57,22 +58,44 @@ def sos_url():
     sos.stop()
 
 
+@pytest.fixture(scope='session')
+def filled_hubcats(tmp_path_factory, sta_server, sos_url):
+    """backend -> (base URL, number of CITE records): each backend filled once a session."""
+    made: dict = {}
+    closers = []
+
+    def get(backend: str) -> tuple[str, int]:
+        if backend not in made:
+            url, cleanup = make_database(backend, tmp_path_factory.mktemp('filled'))
+            closers.append(cleanup)
+            config = make_config(url, hubcat={'map_tiles': ''})   # no base map: nothing leaves
+            init_db(config.database_url)
+            registry = SourceRegistry(config.database_url)
+            for source_url, kind, stale_after, options in (
+                    (sta_server, 'sta', '36500d', {}),
+                    (sos_url, 'sos', '2000d', {'describe_sensor': False})):
+                source = registry.add(source_url, kind, name=kind, stale_after=stale_after,
+                                      options=options)
+                assert run_harvest(config, source.id).outcome == 'success'
+            server = LiveServer(create_app(config, init_database=False))
+            closers.append(server.close)
+            made[backend] = (server.url, _insert_cite(server.url + '/csw'))
+            DATABASES[server.url] = config.database_url
+        return made[backend]
+
+    yield get
+    for close in reversed(closers):
+        close()
+
+
 @pytest.fixture(scope='session', params=_BACKENDS)
-def hubcat(request, tmp_path_factory, sta_server, sos_url):
+def hubcat(request, filled_hubcats):
     """(base URL, number of CITE records) of the filled, live HubCat (module docstring)."""
-    url, cleanup = make_database(request.param, tmp_path_factory.mktemp('filled'))
-    config = make_config(url, hubcat={'map_tiles': ''})   # no base map: nothing leaves the machine
-    init_db(config.database_url)
-    registry = SourceRegistry(config.database_url)
-    for source_url, kind, stale_after, options in (
-            (sta_server, 'sta', '36500d', {}),
-            (sos_url, 'sos', '2000d', {'describe_sensor': False})):
-        source = registry.add(source_url, kind, name=kind, stale_after=stale_after,
-                              options=options)
-        assert run_harvest(config, source.id).outcome == 'success'
-    server = LiveServer(create_app(config, init_database=False))
-    cite = _insert_cite(server.url + '/csw')
-    DATABASES[server.url] = config.database_url
-    yield server.url, cite
-    server.close()
-    cleanup()
+    return filled_hubcats(request.param)
+
+
+@pytest.fixture(scope='session', params=SEARCH_BACKENDS)
+def hubcat_search(request, filled_hubcats):
+    """:func:`hubcat` on every search backend: also PostgreSQL with PostGIS when the tests
+    have one (``HUBCAT_TEST_POSTGIS_DATABASE_URL``), which compares geometries exactly."""
+    return filled_hubcats(request.param)

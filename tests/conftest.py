@@ -329,4 +329,4 @@ def load_json(relative: str) -> Optional[dict]:
 
 
 # the filled, live HubCat shared by the web-face tests (session scope: harvested once)
-from catalogue_fixtures import hubcat, sos_url  # noqa: E402,F401
+from catalogue_fixtures import filled_hubcats, hubcat, hubcat_search, sos_url  # noqa: E402,F401

@@ -134,6 +134,13 @@ def test_map_shows_every_sensor_filters_and_opens_a_popup(site, browser):
 
     options = [o.text for o in Select(browser.find_element(By.ID, 'observedProperty')).options]
     assert {'Air temperature', 'Water level'} <= set(options)   # the vocabulary in use
+    in_use, url = set(), f'{base}/records/collections/all/items?limit=100'
+    while url:                        # the (dictionary-canonical) labels the records carry
+        page = requests.get(url, timeout=60).json()
+        in_use |= {label for f in page['features']
+                   for label in f['properties'].get('observedProperty', [])}
+        url = next((link['href'] for link in page['links'] if link['rel'] == 'next'), None)
+    assert set(options[1:]) == in_use
     Select(browser.find_element(By.ID, 'observedProperty')).select_by_visible_text('Water level')
     _ready(browser)
     gauges = _expected_markers(base, observedProperty='Water level')
@@ -262,9 +269,43 @@ def test_popup_gives_unit_and_observations_and_the_extent_filters(site, browser)
     assert query['observedProperty'] == 'Water level' and len(query['bbox'].split(',')) == 4
     boxed = _expected_markers(base, observedProperty='Water level', bbox=query['bbox'])
     assert _markers(browser) == boxed and 0 < boxed < gauges
+    browser.find_element(By.CSS_SELECTOR, '.leaflet-popup-close-button').click()
+    WebDriverWait(browser, 30).until(
+        lambda b: not b.find_elements(By.CSS_SELECTOR, '.leaflet-popup-content'))
+    marker = browser.find_element(By.CSS_SELECTOR, 'path.sensor.online')   # up close: unclustered
+    marker.click()                                                        # clicking the sensor
+    assert 'Water level' in _popup(browser).text and 'last seen' in _popup(browser).text
     doc = requests.get(context.get_attribute('href'), timeout=30).json()
     assert doc['type'] == 'FeatureCollection'
     assert 'Water level' in {r['properties']['title'] for r in doc['features']}
     whole = requests.get(base + '/api/context', params={'observedProperty': 'Water level'},
                          timeout=30).json()
     assert doc['properties']['subtitle'] != whole['properties']['subtitle']
+
+
+def test_a_things_popup_lists_its_datastreams_with_unit_status_and_observations(site, browser):
+    base = site
+    thing = requests.get(base + ITEMS, params={'type': 'thing', 'limit': 1},
+                         timeout=30).json()['features'][0]
+    streams = requests.get(base + ITEMS, params={'type': 'datastream', 'limit': 100,
+                                                 'thingIdentifier': thing['id']},
+                           timeout=30).json()['features']
+    assert streams
+    browser.get(base + '/map')
+    _ready(browser)
+    browser.find_element(By.ID, 'q').send_keys(thing['properties']['title'])
+    browser.find_element(By.CSS_SELECTOR, '#search button').click()
+    _ready(browser)
+    browser.find_element(By.CSS_SELECTOR, f'#list li[data-id="{thing["id"]}"]').click()
+    popup = _popup(browser)
+    assert thing['properties']['title'] in popup.text
+    assert f'{len(streams)} matching Datastreams' in popup.text
+    lines = popup.find_elements(By.CSS_SELECTOR, 'ul.streams li')
+    assert len(lines) == len(streams)
+    for stream in streams:
+        line = next(li for li in lines if stream['properties']['title'] in li.text)
+        assert f"[{stream['properties']['unit']}]" in line.text
+        assert stream['properties']['status'] in line.text
+        observations = line.find_element(By.CSS_SELECTOR, 'a.observations').get_attribute('href')
+        assert observations == next(link['href'] for link in stream['links']
+                                    if link.get('title') == 'Observations')

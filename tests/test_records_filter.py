@@ -1,6 +1,7 @@
 """CQL2 filters of OGC API - Records items (``filter``, ``filter-lang``, ``filter-crs``).
 
-On the live, harvested ``hubcat`` of tests/catalogue_fixtures.py (each backend): every
+On the live, harvested ``hubcat_search`` of tests/catalogue_fixtures.py (SQLite,
+PostgreSQL, and PostgreSQL with PostGIS when the tests have it): every
 operator class returns the records the data says it should (computed here from the
 records themselves), and the records of the equivalent CSW query (OWSLib's OGC Filter
 classes) where one exists; bad filters are a JSON 400 naming the problem; SQL-looking
@@ -82,8 +83,8 @@ def _bad(base: str, text: str, lang: str = 'cql2-text', **params) -> str:
     return body['parameter'] + ': ' + body['description']
 
 
-def test_conformance_queryables_and_openapi_declare_the_filter(hubcat):
-    base, _ = hubcat
+def test_conformance_queryables_and_openapi_declare_the_filter(hubcat_search):
+    base, _ = hubcat_search
     declared = requests.get(base + '/records/conformance', timeout=30).json()['conformsTo']
     for name in ('cql2-text', 'cql2-json', 'basic-cql2', 'case-insensitive-comparison',
                  'basic-spatial-functions'):
@@ -104,8 +105,8 @@ def test_conformance_queryables_and_openapi_declare_the_filter(hubcat):
     assert 'filter' in params and 'filter-crs' in params
 
 
-def test_basic_cql2_comparisons_logic_and_null(hubcat):
-    base, cite = hubcat
+def test_basic_cql2_comparisons_logic_and_null(hubcat_search):
+    base, cite = hubcat_search
     everything = set(_records(base))
     assert len(everything) == STA_RECORDS + SOS_RECORDS + cite
     sos = _ids(base, "serviceType = 'SOS'")
@@ -137,8 +138,8 @@ def test_basic_cql2_comparisons_logic_and_null(hubcat):
     assert _ids(base, f"id = '{first}'") == {first}
 
 
-def test_advanced_comparison_operators(hubcat):
-    base, _ = hubcat
+def test_advanced_comparison_operators(hubcat_search):
+    base, _ = hubcat_search
     like = _ids(base, "title LIKE 'MET-00_ Air%'")
     assert like == _where(base, lambda p: p['title'].startswith('MET-00')
                           and p['title'][7:].startswith(' Air')) and like
@@ -177,8 +178,8 @@ def _touching(base: str, region, exact: bool) -> set[str]:
             if f.get('geometry') and shape(f['geometry']).intersects(region)}
 
 
-def test_basic_spatial_functions(hubcat):
-    base, _ = hubcat
+def test_basic_spatial_functions(hubcat_search):
+    base, _ = hubcat_search
     declared = requests.get(base + '/records/conformance', timeout=30).json()['conformsTo']
     exact = SPATIAL_PLUS in declared
     boxed = _ids(base, 'S_INTERSECTS(geometry, BBOX(8.4, 47.3, 8.7, 47.5))')
@@ -211,8 +212,8 @@ def test_basic_spatial_functions(hubcat):
         {i for i, f in _records(base).items() if f.get('geometry')}
 
 
-def test_timestamps_and_dates_on_the_time_queryables(hubcat):
-    base, _ = hubcat
+def test_timestamps_and_dates_on_the_time_queryables(hubcat_search):
+    base, _ = hubcat_search
     ending = _ids(base, "phenomenonTimeEnd >= TIMESTAMP('2024-06-01T00:00:00Z')")
     assert ending == {
         i for i, f in _records(base).items()
@@ -237,8 +238,8 @@ def test_timestamps_and_dates_on_the_time_queryables(hubcat):
                                                             '1999-12-31T23:00:00Z'))
 
 
-def test_cql2_json_and_owslib_client(hubcat):
-    base, _ = hubcat
+def test_cql2_json_and_owslib_client(hubcat_search):
+    base, _ = hubcat_search
     text = "type = 'datastream' AND NOT (observedProperty = 'Air temperature')"
     tree = {'op': 'and', 'args': [
         {'op': '=', 'args': [{'property': 'type'}, 'datastream']},
@@ -282,13 +283,13 @@ def test_cql2_json_and_owslib_client(hubcat):
     ('[' * 3000 + ']' * 3000, 'cql2-json', 'not JSON'),
     ("status IN (" + ", ".join(["'online'"] * 2000) + ")", 'cql2-text', 'longer than'),
 ])
-def test_bad_filters_are_a_json_400_naming_the_problem(hubcat, text, lang, expected):
-    base, _ = hubcat
+def test_bad_filters_are_a_json_400_naming_the_problem(hubcat_search, text, lang, expected):
+    base, _ = hubcat_search
     assert expected in _bad(base, text, lang)
 
 
-def test_filter_crs_other_than_crs84_is_refused(hubcat):
-    base, _ = hubcat
+def test_filter_crs_other_than_crs84_is_refused(hubcat_search):
+    base, _ = hubcat_search
     message = _bad(base, 'S_INTERSECTS(geometry, BBOX(47, 8, 48, 9))',
                    **{'filter-crs': 'http://www.opengis.net/def/crs/EPSG/0/4326'})
     assert message.startswith('filter-crs:')
@@ -317,8 +318,8 @@ INJECTIONS = [
 ]
 
 
-def test_sql_in_a_filter_is_refused_or_literal_and_the_catalogue_stays_whole(hubcat):
-    base, _ = hubcat
+def test_sql_in_a_filter_is_refused_or_literal_and_the_catalogue_stays_whole(hubcat_search):
+    base, _ = hubcat_search
     before = _page(base, limit=1).json()['numberMatched']
     for text in INJECTIONS:
         lang = 'cql2-json' if text.startswith('{') else 'cql2-text'

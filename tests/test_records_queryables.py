@@ -8,7 +8,7 @@ ignored (or applied to the wrong column) would return the wrong set.
 """
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
@@ -101,8 +101,13 @@ def test_status_and_reason_filter_online_and_offline(hubcat):
 def test_ids_select_exactly_those_records(hubcat, everything):
     base, _ = hubcat
     wanted = [everything[3]['id'], everything[-1]['id'], everything[120]['id']]
-    page = requests.get(base + ITEMS.format('all'),
-                        params={'ids': ','.join(wanted), 'limit': 100}, timeout=30).json()
+    answer = requests.get(base + ITEMS.format('all'),
+                          params={'ids': ','.join(wanted), 'limit': 100}, timeout=30)
+    assert answer.headers['Content-Type'].startswith('application/geo+json')
+    page = answer.json()
+    one = requests.get(base + ITEMS.format('all') + '/' + quote(wanted[0], safe=''), timeout=30)
+    assert one.headers['Content-Type'].startswith('application/geo+json')
+    assert one.json()['id'] == wanted[0]
     assert page['numberMatched'] == page['numberReturned'] == 3
     assert {f['id'] for f in page['features']} == set(wanted)
     none = requests.get(base + ITEMS.format('all'), params={'ids': 'urn:nothing:here'},
@@ -187,3 +192,31 @@ def test_a_date_time_queryable_refuses_a_value_that_is_no_time(hubcat, name):
     answer = requests.get(base + ITEMS.format('all'), params={name: 'yesterday'}, timeout=30)
     assert answer.status_code == 400 and answer.json()['parameter'] == name
     assert 'RFC 3339' in answer.json()['description']
+
+
+def test_every_resource_is_html_for_a_browser(hubcat, everything):
+    """The html conformance class: each resource answers a browser (Accept: text/html) and
+    ``f=html`` with a page showing what the JSON holds."""
+    base, _ = hubcat
+    record = next(f for f in everything if f['properties'].get('type') == 'datastream')
+    pages = {
+        '/records': 'Record collections',
+        '/records/conformance': 'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/html',
+        '/records/collections': 'Sensor services',
+        '/records/collections/sensors': 'Sensors',
+        '/records/collections/sensors/queryables': 'observedProperty',
+        '/records/collections/sensors/items': 'records match',
+        f'/records/collections/sensors/items/{quote(record["id"], safe="")}':
+            record['properties']['title'],
+    }
+    browser = {'Accept': 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'}
+    for path, shown in pages.items():
+        for answer in (requests.get(base + path, headers=browser, timeout=30),
+                       requests.get(base + path, params={'f': 'html'}, timeout=30)):
+            assert answer.status_code == 200, path
+            assert answer.headers['Content-Type'].startswith('text/html'), path
+            assert shown in answer.text, (path, shown)
+        assert requests.get(base + path, params={'f': 'json'}, headers=browser,
+                            timeout=30).headers['Content-Type'].startswith('application/'), path
+    missing = requests.get(base + '/records/collections/nope', headers=browser, timeout=30)
+    assert missing.status_code == 404 and missing.headers['Content-Type'].startswith('text/html')
