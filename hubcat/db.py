@@ -20,10 +20,13 @@ from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 
 LOGGER = logging.getLogger(__name__)
 _LOCK = threading.Lock()
-# expression indexes (trigram, envelope box, substr keys) are HubCat's own: SQLAlchemy's
-# reflection of the records table skips them, as it should, without a warning
+# expression indexes (trigram, envelope box, substr keys) and PostGIS's geometry column
+# are HubCat's own: SQLAlchemy's reflection of the records table skips them, as it
+# should, without a warning (it printed in every `hubcat harvest` on PostgreSQL)
 warnings.filterwarnings('ignore', message='Skipped unsupported reflection of expression-based '
                         'index', category=exc.SAWarning)
+warnings.filterwarnings('ignore', message="Did not recognize type 'geometry'",
+                        category=exc.SAWarning)
 _TABLES: dict = {}
 #: open SQLite connections kept per process (and more, closed after use, under load)
 SQLITE_POOL_SIZE, SQLITE_POOL_OVERFLOW = 10, 20
