@@ -129,8 +129,24 @@ def _create_engine(url: str) -> Engine:
     # round trip per row: 12,000 status changes of a 10,000-Thing service were minutes
     extra = ({'executemany_mode': 'values_plus_batch'}
              if make_url(url).get_driver_name() == 'psycopg2' else {})
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True,
-                         **extra)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                           hide_parameters=True, **extra)
+    if engine.name == 'postgresql':
+        event.listen(engine, 'connect', _postgres_setup)
+    return engine
+
+
+def _postgres_setup(dbapi_connection, _record) -> None:  # noqa: ANN001
+    """``jit = off`` on each PostgreSQL connection (servers 11 and later; the answer is
+    the same): a catalogue query over a few thousand rows costs more than
+    ``jit_above_cost`` and compiling it took 80-370 ms, more than running it
+    (docs/performance.md, subject = AND BBOX)."""
+    if getattr(dbapi_connection, 'server_version', 0) < 110000:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute('SET jit = off')
+    cursor.close()
+    dbapi_connection.commit()   # a rollback when the pool takes the connection back keeps it
 
 
 # A GiST index on each record's envelope as a built-in ``box`` (no PostGIS needed): the
