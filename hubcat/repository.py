@@ -17,18 +17,21 @@
    the table, sort orders ASC or DESC.
 6. pycsw's log records of failed queries carry the error, not the request's values
    (:mod:`hubcat.query_log`).
+7. Results are sorted by every key of the request, then by identifier, text by code point
+   and missing values last on every store (:mod:`hubcat.sorting`).
 """
 from __future__ import annotations
 
 import logging
 import threading
 
+from pycsw.core import util as pycsw_util
 from pycsw.core.repository import Repository
 from sqlalchemy import select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat import filter_guard, fulltext, multivalue, query_log
+from hubcat import filter_guard, fulltext, multivalue, query_log, sorting
 from hubcat.csw_associations import associations_only
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.search_indexes import clip_title
@@ -111,10 +114,41 @@ class HubCatRepository(Repository):
                 raise UnsafeSQL('sort order must be ASC or DESC')
         self._typenames = typenames
         try:
-            return super().query(constraint, sortby=sortby, typenames=typenames,
-                                 maxrecords=maxrecords, startposition=startposition)
+            if (sortby or {}).get('spatial') or pycsw_util.ranking_pass:
+                return super().query(constraint, sortby=sortby, typenames=typenames,
+                                     maxrecords=maxrecords, startposition=startposition)
+            return self._sorted_query(constraint, self._sort_columns(sortby), maxrecords,
+                                      startposition)
         finally:
             self._typenames = None
+
+    def _sort_columns(self, sortby) -> list[tuple[str, str]]:
+        """(column, order) of the request's sort keys: every key HubCat read
+        (:func:`hubcat.sorting.current_keys`), else pycsw's one, else none."""
+        keys = sorting.current_keys()
+        if not keys:
+            return [(sortby['propertyname'], sortby['order'])] if sortby else []
+        columns = []
+        for name, order in keys:
+            column = self.queryables['_all'].get(name, {}).get('dbcol')
+            if not column:
+                raise sorting.SortError(f'cannot sort by {name!r}: not a queryable')
+            self._check_column(column)
+            columns.append((column, order))
+        return columns
+
+    def _sorted_query(self, constraint, columns: list, maxrecords, startposition) -> list:
+        """pycsw's query (count, then one page), ordered by :func:`hubcat.sorting.order_clauses`:
+        every key, then the identifier, so that pages never overlap."""
+        query = self.session.query(self.dataset)
+        if 'where' in constraint:
+            query = query.filter(text(constraint['where'])).params(
+                self._create_values(constraint['values']))
+        total = self._get_repo_filter(query).count()
+        query = query.order_by(*sorting.order_clauses(self.dataset.__table__, columns,
+                                                      self.engine.dialect.name))
+        return [str(total), self._get_repo_filter(query).limit(maxrecords)
+                .offset(startposition).all()]
 
     def query_domain(self, domain, typenames, domainquerytype='list', count=False):
         """pycsw's GetDomain query, on a column of the table only; multi-valued columns

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
-from profiles.hubcat.queryables import SENSOR_QUERYABLES
+from hubcat.sorting import MAX_KEYS
+from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS, SENSOR_QUERYABLES
 
 #: OGC API names of the core queryables -> CSW queryable names
 CORE_QUERYABLES = {
@@ -90,7 +91,7 @@ def parse_items_query(args) -> ItemsQuery:
         types=_list(args.get('type')),
         ids=_list(args.get('ids')),
         properties={known[n]: args.get(n) for n in args if n in known},
-        sortby=_sortby(args.get('sortby'), known),
+        sortby=_sortby(args.get('sortby')),
     )
 
 
@@ -165,16 +166,33 @@ def _interval(value: Optional[str]):
     return start, end
 
 
-def _sortby(value: Optional[str], known: dict) -> list[tuple[str, bool]]:
-    keys = []
-    for item in _list(value):
+def sortables() -> dict:
+    """OGC API sortable name -> CSW queryable name: ``id`` and every single-valued
+    queryable (a list such as observedProperty or keywords has no one value to sort by)."""
+    names = {'id': 'dc:identifier'}
+    names.update((name, csw) for name, csw in queryables().items()
+                 if _column(csw) not in MULTI_VALUED_COLUMNS)
+    return names
+
+
+def _column(csw_name: str) -> str:
+    return SENSOR_QUERYABLES.get(csw_name, {'dc:subject': 'keywords'}.get(csw_name, ''))
+
+
+def _sortby(value: Optional[str]) -> list[tuple[str, bool]]:
+    """``sortby``: ``+name``/``name`` ascending, ``-name`` descending, comma-separated, at
+    most :data:`hubcat.sorting.MAX_KEYS` keys, each once."""
+    known, keys = sortables(), []
+    items = _list(value)
+    if len(items) > MAX_KEYS:
+        raise ParameterError('sortby', f'sortby takes at most {MAX_KEYS} keys, got {len(items)}')
+    for item in items:
         ascending = not item.startswith('-')
-        name = item.lstrip('+-')
-        if name == 'id':
-            keys.append(('dc:identifier', ascending))
-        elif name in known:
-            keys.append((known[name], ascending))
-        else:
-            raise ParameterError('sortby', f'cannot sort by {name!r}; sortables: id, '
+        name = item[1:] if item[:1] in '+-' else item
+        if name not in known:
+            raise ParameterError('sortby', f'cannot sort by {name!r}; sortables: '
                                  + ', '.join(sorted(known)))
+        if any(known[name] == prop for prop, _ in keys):
+            raise ParameterError('sortby', f'sortby names {name!r} twice')
+        keys.append((known[name], ascending))
     return keys

@@ -17,7 +17,7 @@ from hubcat.config import Config
 from hubcat.csw import run_pycsw
 from hubcat.db import get_engine, records_table
 from hubcat.federation.csw_request import CSW, NAMESPACES
-from hubcat.oarec.params import ItemsQuery, ParameterError
+from hubcat.oarec.params import ItemsQuery
 from hubcat.ows import OWS_NS
 
 DC = NAMESPACES['dc']
@@ -75,8 +75,6 @@ def rows_by_identifier(config: Config, ids: list[str]) -> list:
 
 def getrecords(collection: str, query: ItemsQuery, limit: int) -> bytes:
     """The CSW 2.0.2 GetRecords request (brief records) for an items query."""
-    if len(query.sortby) > 1:
-        raise ParameterError('sortby', 'sortby takes one sort key')
     nsmap = {'csw': CSW, 'ogc': ogc_filter.OGC, 'gml': ogc_filter.GML}
     root = etree.Element(f'{{{CSW}}}GetRecords', nsmap=nsmap, service='CSW', version='2.0.2',
                          resultType='results', outputSchema=CSW,
@@ -87,8 +85,8 @@ def getrecords(collection: str, query: ItemsQuery, limit: int) -> bytes:
     if condition is not None:
         constraint = etree.SubElement(csw_query, f'{{{CSW}}}Constraint', version='1.1.0')
         etree.SubElement(constraint, f'{{{ogc_filter.OGC}}}Filter').append(condition)
-    for prop, ascending in query.sortby:
-        sort = etree.SubElement(csw_query, f'{{{ogc_filter.OGC}}}SortBy')
+    sort = etree.SubElement(csw_query, f'{{{ogc_filter.OGC}}}SortBy') if query.sortby else None
+    for prop, ascending in query.sortby:   # the repository adds the identifier last
         prop_el = etree.SubElement(sort, f'{{{ogc_filter.OGC}}}SortProperty')
         etree.SubElement(prop_el, f'{{{ogc_filter.OGC}}}PropertyName').text = prop
         etree.SubElement(prop_el, f'{{{ogc_filter.OGC}}}SortOrder').text = \
