@@ -31,7 +31,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat import filter_guard, fulltext, multivalue, query_log, sorting
+from hubcat import external_ids, filter_guard, fulltext, multivalue, query_log, sorting
 from hubcat.csw_associations import associations_only
 from hubcat.db import get_engine, has_postgis, records_table
 from hubcat.search_indexes import clip_title
@@ -162,6 +162,7 @@ class HubCatRepository(Repository):
     def insert(self, record, source, insert_date):
         """pycsw's insert (CSW-T), with a bounded title and the record's values stored."""
         record.title = clip_title(record.title)
+        self._set_external_ids(record)
         super().insert(record, source, insert_date)
         self._write_values([record.identifier])
 
@@ -172,6 +173,7 @@ class HubCatRepository(Repository):
             constraint = self._bound(constraint)
         if record is not None:
             record.title = clip_title(record.title)
+            self._set_external_ids(record)
             ids = [record.identifier]
         else:
             ids = self._matching_ids(constraint)
@@ -189,6 +191,13 @@ class HubCatRepository(Repository):
             multivalue.delete_values(conn, ids)
         return result
 
+    @staticmethod
+    def _set_external_ids(record) -> None:
+        """The external identifier column of a record written through CSW-T or Harvest
+        (an ISO record's fileIdentifier, :func:`hubcat.external_ids.plain_ids`)."""
+        record.hc_external_ids = external_ids.column_value(external_ids.plain_ids(
+            {'schema': getattr(record, 'schema', None), 'identifier': record.identifier}))
+
     def _matching_ids(self, constraint) -> list:
         """Identifiers of the records a (bound) CSW-T constraint names."""
         query = self.session.query(self.dataset.identifier).filter(
@@ -198,7 +207,7 @@ class HubCatRepository(Repository):
     def _write_values(self, identifiers: list) -> None:
         """Store the values of these records as they are now in the records table."""
         table = self.dataset.__table__
-        columns = [c for c in ('identifier', 'hc_record', *MULTI_VALUED_COLUMNS) if c in table.c]
+        columns = [c for c in multivalue.ROW_COLUMNS if c in table.c]
         with self.engine.begin() as conn:
             rows = conn.execute(select(*[table.c[c] for c in columns]).where(
                 table.c.identifier.in_(identifiers))).mappings().all()

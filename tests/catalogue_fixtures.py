@@ -13,7 +13,8 @@ import pytest
 import requests
 from lxml import etree
 
-from conftest import ADMIN_TOKEN, _BACKENDS, LiveServer, make_config, make_database
+from conftest import (ADMIN_TOKEN, _BACKENDS, SEARCH_BACKENDS, LiveServer, make_config,
+                      make_database)
 from hubcat.app import create_app
 from hubcat.db import init_db
 from hubcat.harvest import run_harvest
@@ -51,10 +52,9 @@ def sos_url():
     sos.stop()
 
 
-@pytest.fixture(scope='session', params=_BACKENDS)
-def hubcat(request, tmp_path_factory, sta_server, sos_url):
-    """(base URL, number of CITE records) of the filled, live HubCat (module docstring)."""
-    url, cleanup = make_database(request.param, tmp_path_factory.mktemp('filled'))
+def _filled(backend: str, tmp_path_factory, sta_server: str, sos_url: str):
+    """Yield (base URL, number of CITE records) of a filled, live HubCat on one backend."""
+    url, cleanup = make_database(backend, tmp_path_factory.mktemp('filled'))
     config = make_config(url, hubcat={'map_tiles': ''})   # no base map: nothing leaves the machine
     init_db(config.database_url)
     registry = SourceRegistry(config.database_url)
@@ -67,3 +67,33 @@ def hubcat(request, tmp_path_factory, sta_server, sos_url):
     yield server.url, cite
     server.close()
     cleanup()
+
+
+@pytest.fixture(scope='session')
+def hubcat_sqlite(tmp_path_factory, sta_server, sos_url):
+    """The filled HubCat on SQLite."""
+    yield from _filled('sqlite', tmp_path_factory, sta_server, sos_url)
+
+
+@pytest.fixture(scope='session')
+def hubcat_postgresql(tmp_path_factory, sta_server, sos_url):
+    """The filled HubCat on PostgreSQL (without PostGIS)."""
+    yield from _filled('postgresql', tmp_path_factory, sta_server, sos_url)
+
+
+@pytest.fixture(scope='session')
+def hubcat_postgis(tmp_path_factory, sta_server, sos_url):
+    """The filled HubCat on PostgreSQL with PostGIS."""
+    yield from _filled('postgis', tmp_path_factory, sta_server, sos_url)
+
+
+@pytest.fixture(scope='session', params=_BACKENDS)
+def hubcat(request):
+    """(base URL, number of CITE records) of the filled, live HubCat (module docstring)."""
+    return request.getfixturevalue(f'hubcat_{request.param}')
+
+
+@pytest.fixture(scope='session', params=SEARCH_BACKENDS)
+def hubcat_search(request):
+    """:func:`hubcat` on every search backend (PostgreSQL with PostGIS too, when set up)."""
+    return request.getfixturevalue(f'hubcat_{request.param}')

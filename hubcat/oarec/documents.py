@@ -123,7 +123,9 @@ def queryables_document(base: str, collection_id: str) -> dict:
                   'q': {'title': 'Free text (title, description, keywords, sensor names)',
                         'type': 'string'},
                   'type': {'title': 'Record type', 'type': 'string',
-                           'enum': _ENUMS['hubcat:EntityType']}}
+                           'enum': _ENUMS['hubcat:EntityType']},
+                  'externalIds': {'title': 'Identifiers the sources give records: value or '
+                                  'scheme:value (CSW: hubcat:ExternalId)', 'type': 'string'}}
     properties.update((name, _property_schema(name, csw_name))
                       for name, csw_name in queryables().items())
     return _schema_document(base, collection_id, 'queryables', properties)
@@ -155,6 +157,12 @@ def openapi(base: str) -> dict:
         param('type', 'record types (service, thing, datastream, offering, procedure, or a '
               'DCMI type)', array),
         param('ids', 'record identifiers', array),
+        param('externalIds', 'identifiers the sources give records (properties.externalIds): '
+              'a record matches when one of its values, or one of its scheme:value strings, '
+              'equals an item exactly (STA: @iot.id under {service root}/Things or '
+              '/Datastreams, @iot.selfLink under the root; SOS: offering or procedure '
+              'identifier under {service URL}#offering or #procedure; ISO records: '
+              'fileIdentifier)', array),
         param('sortby', f'up to {MAX_KEYS} comma-separated sort keys, +name (or name) '
               'ascending, -name descending, names from /collections/{collectionId}/sortables; '
               'ties are ordered by id, text by code point, records without a value come last',

@@ -21,6 +21,8 @@ CORE_QUERYABLES = {
     'keywords': 'dc:subject',
     'updated': 'dct:modified',
 }
+#: the CSW queryable ``externalIds`` searches
+EXTERNAL_ID = 'hubcat:ExternalId'
 #: parameters that are not property filters
 RESERVED = ('bbox', 'datetime', 'limit', 'offset', 'q', 'type', 'ids', 'externalIds',
             'sortby', 'f', 'bbox-crs')
@@ -42,9 +44,12 @@ def queryables() -> dict:
 
     ``hubcat:ObservedProperty`` is ``observedProperty``: the local name, first letter
     lower-cased, so queryables added to the profile appear here by themselves.
+    ``hubcat:ExternalId`` is the ``externalIds`` parameter instead (a list).
     """
     names = dict(CORE_QUERYABLES)
     for name in SENSOR_QUERYABLES:
+        if name == EXTERNAL_ID:
+            continue
         local = name.split(':', 1)[1]
         names[local[0].lower() + local[1:]] = name
     return names
@@ -60,6 +65,7 @@ class ItemsQuery:
     terms: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    external_ids: list[str] = field(default_factory=list)   # values or scheme:value
     properties: dict[str, str] = field(default_factory=dict)
     sortby: list[tuple[str, bool]] = field(default_factory=list)   # (queryable, ascending)
 
@@ -79,9 +85,6 @@ def parse_items_query(args) -> ItemsQuery:
         if name not in RESERVED and name not in known:
             raise ParameterError(name, f'unknown parameter {name!r}; queryables: '
                                  + ', '.join(sorted(known)))
-    if args.get('externalIds'):
-        raise ParameterError('externalIds', 'externalIds is not supported: records carry no '
-                             'index of external identifiers (use ids or q)')
     return ItemsQuery(
         limit=_integer(args, 'limit', DEFAULT_LIMIT, 1, 10 ** 9),   # capped by the server
         offset=_integer(args, 'offset', 0, 0, 10 ** 9),
@@ -90,6 +93,7 @@ def parse_items_query(args) -> ItemsQuery:
         terms=_list(args.get('q')),
         types=_list(args.get('type')),
         ids=_list(args.get('ids')),
+        external_ids=_list(args.get('externalIds')),
         properties={known[n]: args.get(n) for n in args if n in known},
         sortby=_sortby(args.get('sortby')),
     )

@@ -17,7 +17,7 @@ from hubcat.config import Config
 from hubcat.csw import run_pycsw
 from hubcat.db import get_engine, records_table
 from hubcat.federation.csw_request import CSW, NAMESPACES
-from hubcat.oarec.params import ItemsQuery
+from hubcat.oarec.params import EXTERNAL_ID, ItemsQuery
 from hubcat.ows import OWS_NS
 
 DC = NAMESPACES['dc']
@@ -111,6 +111,8 @@ def conditions(collection: str, query: ItemsQuery) -> list:
                                                 f.equal('dc:type', t))]))
     if query.ids:
         found.append(f.combine('Or', [f.equal('dc:identifier', i) for i in query.ids]))
+    if query.external_ids:   # exact per value (hubcat.multivalue, hubcat.external_ids)
+        found.append(f.combine('Or', [f.equal(EXTERNAL_ID, i) for i in query.external_ids]))
     for prop, value in query.properties.items():
         found.append(f.equal(prop, value))
     if query.bbox:
