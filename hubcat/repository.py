@@ -43,19 +43,23 @@ LOGGER = logging.getLogger(__name__)
 ASSOCIATION_TYPENAME = 'rim:Association'
 #: pre-filter spatial queries with the SQLite R*Tree (bench/spatial_query.py turns it off to compare)
 USE_SPATIAL_INDEX = True
+#: sort by every key then identifier (hubcat.sorting); bench/sort_page.py turns it off to
+#: compare with pycsw's one-key ORDER BY
+USE_HUBCAT_SORT = True
 _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def _bind(url: str, table: str):
-    """(dataset class, dbtype, postgis column, fts) for a database, computed once."""
+    """(dataset class, dbtype, postgis column, fts, collate) for a database, computed once
+    (collate: PostgreSQL sorts text with COLLATE "C", :mod:`hubcat.sorting`)."""
     key = (url, table)
     with _CACHE_LOCK:
         if key not in _CACHE:
             engine = get_engine(url)
             reflected = records_table(url, table)
             dataset = type('dataset', (declarative_base(),), {'__table__': reflected})
-            dbtype, geom_col, fts = engine.name, None, False
+            dbtype, geom_col, fts, collate = engine.name, None, False, False
             if engine.name == 'sqlite':
                 from sqlalchemy import inspect
                 fts = inspect(engine).has_table(f'{table}_fts')
@@ -63,12 +67,13 @@ def _bind(url: str, table: str):
                 with engine.connect() as conn:
                     fts = bool(conn.execute(text(
                         "select relname from pg_class where relname='fts_gin_idx'")).scalar())
+                    collate = not sorting.byte_order_collation(conn)
                 if has_postgis(engine):
                     if 'wkb_geometry' in reflected.c:
                         dbtype, geom_col = 'postgresql+postgis+native', 'wkb_geometry'
                     else:
                         dbtype = 'postgresql+postgis+wkt'
-            _CACHE[key] = (dataset, dbtype, geom_col, fts)
+            _CACHE[key] = (dataset, dbtype, geom_col, fts, collate)
         return _CACHE[key]
 
 
@@ -85,7 +90,8 @@ class HubCatRepository(Repository):
         self.context = context
         self.filter = repo_filter
         self.engine = get_engine(database)
-        self.dataset, self.dbtype, self.postgis_geometry_column, self.fts = _bind(database, table)
+        (self.dataset, self.dbtype, self.postgis_geometry_column, self.fts,
+         self.collate) = _bind(database, table)
         self.session = Session(self.engine, autocommit=True, autoflush=False)
         self._typenames = None
         self.queryables = {}
@@ -114,7 +120,7 @@ class HubCatRepository(Repository):
                 raise UnsafeSQL('sort order must be ASC or DESC')
         self._typenames = typenames
         try:
-            if (sortby or {}).get('spatial') or pycsw_util.ranking_pass:
+            if (sortby or {}).get('spatial') or pycsw_util.ranking_pass or not USE_HUBCAT_SORT:
                 return super().query(constraint, sortby=sortby, typenames=typenames,
                                      maxrecords=maxrecords, startposition=startposition)
             return self._sorted_query(constraint, self._sort_columns(sortby), maxrecords,
@@ -139,16 +145,21 @@ class HubCatRepository(Repository):
 
     def _sorted_query(self, constraint, columns: list, maxrecords, startposition) -> list:
         """pycsw's query (count, then one page), ordered by :func:`hubcat.sorting.order_clauses`:
-        every key, then the identifier, so that pages never overlap."""
-        query = self.session.query(self.dataset)
+        every key, then the identifier, so that pages never overlap.  The page's identifiers
+        are found first and their rows read after: the database sorts narrow rows, not every
+        matching record with its documents."""
+        query = self.session.query(self.dataset.identifier)
         if 'where' in constraint:
             query = query.filter(text(constraint['where'])).params(
                 self._create_values(constraint['values']))
         total = self._get_repo_filter(query).count()
-        query = query.order_by(*sorting.order_clauses(self.dataset.__table__, columns,
-                                                      self.engine.dialect.name))
-        return [str(total), self._get_repo_filter(query).limit(maxrecords)
-                .offset(startposition).all()]
+        query = query.order_by(*sorting.order_clauses(
+            self.dataset.__table__, columns, self.engine.dialect.name, self.collate))
+        ids = [row[0] for row in self._get_repo_filter(query).limit(maxrecords)
+               .offset(startposition)]
+        rows = {row.identifier: row for row in self.session.query(self.dataset).filter(
+            self.dataset.identifier.in_(ids))} if ids else {}
+        return [str(total), [rows[i] for i in ids if i in rows]]
 
     def query_domain(self, domain, typenames, domainquerytype='list', count=False):
         """pycsw's GetDomain query, on a column of the table only; multi-valued columns

@@ -7,10 +7,15 @@ order the database picks, so paging could repeat or skip one.  HubCat:
 * reads every sort key of a request (POST ``ogc:SortBy``/``fes:SortBy``, KVP
   ``sortby=dc:title:A,hubcat:Status:D``), at most :data:`MAX_KEYS`, and hands them to the
   repository for this request (:func:`sort_scope`, :func:`current_keys`);
-* sorts by all of them, then by the record identifier, so the order is total and pages
-  never overlap (:func:`order_clauses`);
-* sorts text by code point on every store (PostgreSQL ``COLLATE "C"``, SQLite's binary
-  collation) and puts records without a value last, ascending or descending.
+* sorts by all of them, then by a unique row key, so the order is total and pages never
+  overlap (:func:`order_clauses`): on PostgreSQL the identifier; on SQLite the ``rowid``
+  (the order records were stored in), in the direction of the last key, because every
+  SQLite index ends with the rowid: ``ORDER BY title, rowid`` is read from the title
+  index, while ``ORDER BY title, identifier`` sorted every record again
+  (bench/sort_page.py: 20,000 records, page at 10,000: 6 ms against 180 ms);
+* sorts text by code point on every store (SQLite's binary collation; PostgreSQL's
+  ``COLLATE "C"`` unless the database's own collation already is byte order, when its
+  indexes stay usable) and puts records without a value last, ascending or descending.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import contextlib
 import contextvars
 from typing import Optional
 
-from sqlalchemy import String
+from sqlalchemy import String, literal_column
 
 #: most sort keys a request may give (OGC API ``sortby``, CSW ``SortBy``)
 MAX_KEYS = 8
@@ -91,17 +96,35 @@ def current_keys() -> Optional[list[tuple[str, str]]]:
     return _KEYS.get()
 
 
-def order_clauses(table, columns: list[tuple[str, str]], dialect: str) -> list:
+def order_clauses(table, columns: list[tuple[str, str]], dialect: str,
+                  collate: bool = False) -> list:
     """ORDER BY clauses: each (column, 'ASC'|'DESC'), text by code point, no value last,
-    then the identifier (unique) so that the order is total."""
+    then the unique row key (module docstring) so that the order is total.
+
+    :param collate: PostgreSQL: compare text with ``COLLATE "C"`` (the database's
+        collation is not byte order, :func:`byte_order_collation`)
+    """
     clauses = []
-    for name, order in columns + [('identifier', 'ASC')]:
+    for name, order in columns:
         column = table.c[name]
-        if dialect == 'postgresql' and isinstance(column.type, String):
+        if collate and isinstance(column.type, String):
             column = column.collate('C')
         clause = column.desc() if order == 'DESC' else column.asc()
         clauses.append(clause.nulls_last())
         if name == 'identifier':
-            break
-    return clauses
+            return clauses
+    if dialect == 'sqlite':
+        rowid = literal_column(f'{table.name}.rowid')
+        last = columns[-1][1] if columns else 'ASC'
+        return clauses + [rowid.desc() if last == 'DESC' else rowid.asc()]
+    identifier = table.c.identifier.collate('C') if collate else table.c.identifier
+    return clauses + [identifier.asc()]
+
+
+def byte_order_collation(conn) -> bool:
+    """True when a PostgreSQL database compares text byte by byte (code point order for
+    UTF-8): collation ``C``, ``POSIX`` or ``C.UTF-8``."""
+    name = conn.exec_driver_sql(
+        'SELECT datcollate FROM pg_database WHERE datname = current_database()').scalar()
+    return (name or '').split('.')[0] in ('C', 'POSIX')
 
