@@ -11,11 +11,19 @@ own process and is asked the same CSW 2.0.2 requests over HTTP:
 
 Each figure is the median of ``--repeat`` requests, printed with its ratio to pycsw
 (targets: BBOX <= 0.05x, every other query <= 0.5x, none slower). Then 32 concurrent
-clients send the same requests in turn for 30 s: errors, throughput, p95.
+clients send the same requests in turn for 30 s (``--load-runs`` rounds, the servers
+taking turns; medians): errors, throughput, p95, the server's CPU time per request, and
+how much of the machine other work took meanwhile (/proc). HubCat runs the production
+way, ``gunicorn 'hubcat.app:create_app()'`` with as many sync workers as the stock pycsw
+peer (``csw_peer.sh``: 2), unless ``--server serve`` (one ``hubcat serve`` process),
+``--workers`` or ``--threads`` say otherwise; the output names the model.
 
     .venv/bin/python bench/csw_scale.py [--records 100000] [--repeat 5] [--clients 32]
-        [--seconds 30] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
-        [--workdir /tmp/hubcat-csw-scale]
+        [--seconds 30] [--load-runs 1] [--server gunicorn|serve] [--workers 2] [--threads N]
+        [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--pg-database NAME]
+        [--workdir /tmp/hubcat-csw-scale] [--pycsw-url URL] [--no-latencies]
+
+``--clients 0`` measures the single requests only, ``--no-latencies`` the load only.
 
 The work directory keeps the generated files and the SQLite catalogue between runs
 (``--fresh`` starts over); stock pycsw reloads its records on every start.
@@ -30,6 +38,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -121,11 +130,14 @@ def latencies(url: str, n: int, repeat: int) -> dict:
     return figures
 
 
-def load(url: str, n: int, clients: int, seconds: float) -> dict:
-    """``clients`` threads sending every query in turn for ``seconds``."""
+def load(url: str, n: int, clients: int, seconds: float, server_pids=(),
+         database: str = '') -> dict:
+    """``clients`` threads sending every query in turn for ``seconds``: requests, errors,
+    throughput, p95, and how busy the machine was meanwhile (:class:`CpuMeter`)."""
     plan = queries(n)
-    stop = time.monotonic() + seconds
     times, errors, lock = [], [], threading.Lock()
+    meter = CpuMeter(server_pids, database)
+    stop = time.monotonic() + seconds
 
     def client(offset: int) -> None:
         session = requests.Session()
@@ -150,7 +162,81 @@ def load(url: str, n: int, clients: int, seconds: float) -> dict:
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1] if times else float('nan')
     return {'requests': len(times), 'errors': len(errors), 'throughput': len(times) / wall,
-            'p95': p95, 'first_error': errors[0] if errors else ''}
+            'p95': p95, 'first_error': errors[0] if errors else '', 'cpu': meter.read(),
+            'wall': wall}
+
+
+class CpuMeter:
+    """CPU use of the whole machine, of the servers under test (each pid and its child
+    processes: gunicorn's workers; with ``database``, the PostgreSQL processes serving it,
+    as far as they live at both readings) and of this load generator, from /proc, since
+    creation.
+
+    The machine is shared: ``other`` is what neither the server nor the load generator
+    used, i.e. how much of the machine other work took during the measurement.
+    """
+
+    def __init__(self, server_pids=(), database: str = ''):
+        self.server_pids = list(server_pids)
+        self.database = database
+        self.start = self._sample()
+
+    def _backends(self) -> list[int]:
+        """The PostgreSQL server processes serving ``database`` (their titles name it)."""
+        if not self.database:
+            return []
+        pids = []
+        for entry in Path('/proc').iterdir():
+            if entry.name.isdigit():
+                try:
+                    title = (entry / 'cmdline').read_bytes().replace(b'\0', b' ').decode()
+                except OSError:
+                    continue
+                if title.startswith('postgres: ') and f' {self.database} ' in title:
+                    pids.append(int(entry.name))
+        return pids
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        """(busy, total) clock ticks of every CPU."""
+        with open('/proc/stat', encoding='ascii') as handle:
+            fields = [float(v) for v in handle.readline().split()[1:]]
+        idle = fields[3] + fields[4]   # idle + iowait
+        return sum(fields) - idle, sum(fields)
+
+    @staticmethod
+    def _ticks(pid: int, reaped: bool = True) -> float:
+        """utime + stime ticks of ``pid`` (and of its reaped children: cutime + cstime)."""
+        try:
+            with open(f'/proc/{pid}/stat', encoding='ascii') as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            return 0.0
+        return sum(float(v) for v in fields[11:15 if reaped else 13])
+
+    @staticmethod
+    def _process_tree(pid: int) -> float:
+        """CPU ticks of ``pid`` and its live children (and their reaped children)."""
+        try:
+            children = Path(f'/proc/{pid}/task/{pid}/children').read_text().split()
+        except OSError:
+            children = []
+        return CpuMeter._ticks(pid) + sum(CpuMeter._process_tree(int(c)) for c in children)
+
+    def _sample(self) -> tuple[float, float, float, float]:
+        busy, total = self._machine()
+        server = sum(self._process_tree(pid) for pid in self.server_pids + self._backends())
+        # the load generator alone: its children are the HubCat servers it started
+        return busy, total, server, self._ticks(os.getpid(), reaped=False)
+
+    def read(self) -> dict:
+        """Shares of the machine's CPU time since creation: busy, server, client, other."""
+        end = self._sample()
+        busy, total, server, client = (b - a for a, b in zip(self.start, end))
+        share = (lambda ticks: ticks / total) if total else (lambda ticks: 0.0)
+        return {'cpus': os.cpu_count(), 'busy': share(busy), 'server': share(server),
+                'client': share(client), 'other': max(0.0, share(busy - server - client)),
+                'loadavg': os.getloadavg()[0]}
 
 
 # ---- the three catalogues ----------------------------------------------------------------------
@@ -248,16 +334,48 @@ def copy_rows(source_url: str, target_url: str, chunk: int = 2000) -> None:
                 dst.execute(into.insert(), [dict(r) for r in rows])
 
 
-def start_hubcat(database_url: str, port: int, workdir: Path) -> subprocess.Popen:
-    """``hubcat serve`` on ``port`` (its own process); returns once /csw answers."""
+#: how HubCat is served: gunicorn (production, docs/deployment.md) or ``hubcat serve``
+SERVERS = ('gunicorn', 'serve')
+#: gunicorn workers of the stock pycsw peer (``csw_peer.sh``: ``gunicorn --workers 2``)
+PYCSW_WORKERS = 2
+
+
+def server_model(server: str, workers: int, threads: int) -> str:
+    """One line saying how HubCat is served in this run."""
+    if server == 'gunicorn':
+        kind = 'sync' if threads <= 1 else f'gthread, {threads} threads each'
+        return (f"gunicorn --workers {workers} 'hubcat.app:create_app()' ({kind}; stock pycsw: "
+                f'gunicorn --workers {PYCSW_WORKERS}, sync)')
+    return 'hubcat serve (one process: waitress, %d threads)' % threads
+
+
+def start_hubcat(database_url: str, port: int, workdir: Path, server: str = 'gunicorn',
+                 workers: int = PYCSW_WORKERS, threads: int = 1) -> subprocess.Popen:
+    """HubCat on ``port`` in its own process(es); returns once /csw answers.
+
+    ``gunicorn``: the production server of docs/deployment.md, ``workers`` processes
+    (``threads`` > 1: gthread workers); ``serve``: ``hubcat serve`` (waitress, one
+    process, ``threads`` threads).
+    """
     cfg = workdir / f'hubcat-{port}.cfg'
-    cfg.write_text(f'[repository]\ndatabase={database_url}\n[server]\nmaxrecords=10\n')
-    exe = Path(sys.executable).with_name('hubcat')
-    process = subprocess.Popen([str(exe), '--config', str(cfg), 'serve', '--port', str(port),
-                                '--no-scheduler'], stdout=subprocess.DEVNULL,
-                               stderr=open(workdir / f'hubcat-{port}.log', 'w'))
+    cfg.write_text(f'[repository]\ndatabase={database_url}\n[server]\nmaxrecords=10\n'
+                   + (f'[hubcat]\nthreads={threads}\n' if server == 'serve' else ''))
+    log = workdir / f'hubcat-{port}.log'
+    if server == 'gunicorn':
+        command = [sys.executable, '-m', 'gunicorn', '--workers', str(workers),
+                   '--threads', str(threads), '--bind', f'127.0.0.1:{port}',
+                   '--error-logfile', str(log), 'hubcat.app:create_app()']
+    else:
+        command = [str(Path(sys.executable).with_name('hubcat')), '--config', str(cfg), 'serve',
+                   '--port', str(port), '--no-scheduler']
+    process = subprocess.Popen(command, env=dict(os.environ, HUBCAT_CONFIG=str(cfg)),
+                               cwd=workdir, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL if server == 'gunicorn'
+                               else open(log, 'w'))
     url = f'http://127.0.0.1:{port}/csw'
-    for _ in range(300):
+    for _ in range(600):
+        if process.poll() is not None:
+            break
         try:
             if requests.get(url, params={'service': 'CSW', 'request': 'GetCapabilities'},
                             timeout=5).ok:
@@ -266,7 +384,13 @@ def start_hubcat(database_url: str, port: int, workdir: Path) -> subprocess.Pope
             pass
         time.sleep(0.2)
     process.terminate()
-    raise RuntimeError(f'hubcat serve did not answer on port {port}')
+    raise RuntimeError(f'HubCat ({server}) did not answer on port {port}; see {log}')
+
+
+def stop_hubcat(process: subprocess.Popen) -> None:
+    """Stop a server started by :func:`start_hubcat` (gunicorn stops its workers on SIGTERM)."""
+    process.terminate()
+    process.wait(timeout=60)
 
 
 def postgres_database(admin_url: str, name: str) -> str:
@@ -283,7 +407,7 @@ def postgres_database(admin_url: str, name: str) -> str:
 
 
 # ---- report -------------------------------------------------------------------------------------
-def report(figures: dict, loads: dict) -> None:
+def report(figures: dict) -> None:
     """Print every figure and its ratio to stock pycsw, and the targets."""
     names = [q[0] for q in queries(1)]
     base = figures['pycsw 2.6.2']
@@ -298,21 +422,66 @@ def report(figures: dict, loads: dict) -> None:
                                                   else f' {ratio:5.2f}x') + f' [{matched}]'
             row += f'{cell:>30}'
         print(row)
-    print()
-    print(f'{"32 clients":<22}' + ''.join(f'{label:>30}' for label in loads))
-    for key, fmt in (('errors', '{:d}'), ('throughput', '{:.1f} req/s'), ('p95', '{:.3f} s')):
-        row = f'{key:<22}'
-        for label, data in loads.items():
-            cell = fmt.format(data[key])
-            if key == 'throughput' and label != 'pycsw 2.6.2':
-                cell += f' {data[key] / loads["pycsw 2.6.2"][key]:.1f}x'
-            row += f'{cell:>30}'
-        print(row)
-    for label, data in loads.items():
-        if data['first_error']:
-            print(f'first error of {label}: {data["first_error"]}')
-    print('\ntargets: BBOX <= 0.05x pycsw, every other query <= 0.5x, none slower; '
-          '32 clients: 0 errors, >= 5x throughput, p95 <= 1 s')
+    print('\ntargets: BBOX <= 0.05x pycsw, every other query <= 0.5x, none slower')
+
+
+def load_runs(targets: dict, pids: dict, databases: dict, n: int, clients: int,
+              seconds: float, runs: int) -> dict:
+    """label -> the :func:`load` figures of ``runs`` rounds; the targets take turns within
+    a round, so noise from other work on the machine falls on all of them alike.
+    ``pids``, ``databases``: label -> the server processes, the PostgreSQL database name
+    (their CPU is the server's)."""
+    results = {label: [] for label in targets}
+    for round_ in range(runs):
+        for label, url in targets.items():
+            figures = load(url, n, clients, seconds, pids.get(label, ()),
+                           databases.get(label, ''))
+            results[label].append(figures)
+            cpu = figures['cpu']
+            print(f'  load {round_ + 1}/{runs} {label}: {figures["errors"]} errors, '
+                  f'{figures["throughput"]:.1f} req/s, p95 {figures["p95"]:.3f} s; CPU of '
+                  f'{cpu["cpus"]} cores: {cpu["busy"]:.0%} busy (server {cpu["server"]:.0%}, '
+                  f'load generator {cpu["client"]:.0%}, other work {cpu["other"]:.0%})',
+                  flush=True)
+    return results
+
+
+def cpu_per_request(figures: dict) -> float:
+    """CPU seconds the server (all its processes) spent per answered request in a
+    :func:`load`: what the machine's other work does not change much."""
+    cpu = figures['cpu']
+    return cpu['server'] * cpu['cpus'] * figures['wall'] / max(1, figures['requests'])
+
+
+def report_load(results: dict, clients: int, seconds: float, model: str) -> None:
+    """Print the load figures: errors (all rounds), median throughput with its ratio to
+    stock pycsw, median p95, and how busy the machine was; then the targets."""
+    rounds = len(next(iter(results.values())))
+    median = {label: {key: statistics.median(run[key] for run in runs)
+                      for key in ('throughput', 'p95')} for label, runs in results.items()}
+    print(f'\nHubCat served by {model}')
+    print(f'{clients} clients for {seconds:.0f} s, median of {rounds} round(s):')
+    print(f'{"":<22}' + ''.join(f'{label:>30}' for label in results))
+    base = median.get('pycsw 2.6.2', {}).get('throughput')
+    rows = (('errors', lambda label: '%d' % sum(r['errors'] for r in results[label])),
+            ('throughput', lambda label: f'{median[label]["throughput"]:.1f} req/s' + (
+                f' {median[label]["throughput"] / base:.1f}x'
+                if base and label != 'pycsw 2.6.2' else '')),
+            ('p95', lambda label: f'{median[label]["p95"]:.3f} s'),
+            ('server CPU / request', lambda label: '%.0f ms' % (1000 * statistics.median(
+                cpu_per_request(r) for r in results[label])) if results[label][0]['cpu'][
+                    'server'] else '-'),
+            ('other work (CPU)', lambda label: '%.0f%% of %d cores' % (
+                100 * statistics.median(r['cpu']['other'] for r in results[label]),
+                results[label][0]['cpu']['cpus'])))
+    for key, cell in rows:
+        print(f'{key:<22}' + ''.join(f'{cell(label):>30}' for label in results))
+    for label, runs in results.items():
+        for run in runs:
+            if run['first_error']:
+                print(f'first error of {label}: {run["first_error"]}')
+                break
+    print(f'targets: {clients} clients: 0 errors, >= 5x throughput, p95 <= 1 s')
 
 
 def _free_port() -> int:
@@ -329,7 +498,7 @@ def main() -> None:
     ap.add_argument('--records', type=int, default=100_000)
     ap.add_argument('--seed', type=int, default=42)
     ap.add_argument('--repeat', type=int, default=5)
-    ap.add_argument('--clients', type=int, default=32)
+    ap.add_argument('--clients', type=int, default=32, help='0: no load test')
     ap.add_argument('--seconds', type=float, default=30)
     ap.add_argument('--postgres', default='postgresql://postgres@127.0.0.1:5432/postgres',
                     help='admin URL of a PostgreSQL server with PostGIS ("" to leave it out)')
@@ -340,6 +509,20 @@ def main() -> None:
     ap.add_argument('--fresh', action='store_true', help='regenerate files and catalogues')
     ap.add_argument('--pycsw-url', default='',
                     help='a stock pycsw already serving these records (not started nor stopped)')
+    ap.add_argument('--pg-database', default='',
+                    help='PostgreSQL database name (default hubcat_bench_RECORDS_SEED)')
+    ap.add_argument('--server', choices=SERVERS, default='gunicorn',
+                    help="how HubCat is served: gunicorn 'hubcat.app:create_app()' "
+                         '(production, default) or hubcat serve')
+    ap.add_argument('--workers', type=int, default=PYCSW_WORKERS,
+                    help='gunicorn workers (default: as many as the stock pycsw peer, 2)')
+    ap.add_argument('--threads', type=int, default=0,
+                    help='threads per gunicorn worker (default 1: sync workers, as stock '
+                         "pycsw's) or of hubcat serve (default: its own)")
+    ap.add_argument('--load-runs', type=int, default=1,
+                    help='rounds of the load test (the targets take turns; medians reported)')
+    ap.add_argument('--no-latencies', action='store_true',
+                    help='measure the load only, not the single-query latencies')
     args = ap.parse_args()
     workdir = Path(args.workdir)
     if args.fresh and workdir.exists():
@@ -348,38 +531,64 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     n = args.records
     ports = [args.port + i for i in range(3)] if args.port else [_free_port() for _ in range(3)]
-    targets = {}
-    print(f'records: {n} (seed {args.seed})')
+    threads = args.threads or (1 if args.server == 'gunicorn' else serve_threads())
+    model = server_model(args.server, args.workers, threads)
+    targets, pids, databases = {}, {}, {}
+    print(f'records: {n} (seed {args.seed}); HubCat served by {model}')
     write_dc_files(workdir / 'dc', n, args.seed)
     if args.pycsw_url:
         targets['pycsw 2.6.2'] = args.pycsw_url
+        port = urlsplit(args.pycsw_url).port
+        if port and (workdir / f'pycsw-{port}' / 'gunicorn.pid').exists():   # started by us
+            pids['pycsw 2.6.2'] = [pycsw_pid(port, workdir)]
     else:
         print('stock pycsw: csw_peer.sh, then pycsw_bulk_load.py loads the Dublin Core files')
         started = time.perf_counter()
         targets['pycsw 2.6.2'] = start_pycsw(workdir / 'dc', ports[0], workdir)
+        pids['pycsw 2.6.2'] = [pycsw_pid(ports[0], workdir)]
         print(f'  loaded in {time.perf_counter() - started:.0f} s')
     processes = []
+
+    def serve(label: str, url: str, port: int) -> None:
+        process = start_hubcat(url, port, workdir, args.server, args.workers, threads)
+        processes.append(process)
+        targets[label], pids[label] = f'http://127.0.0.1:{port}/csw', [process.pid]
     try:
         sqlite_url = f'sqlite:///{workdir / f"hubcat-{n}-{args.seed}.db"}'
         print('HubCat SQLite')
         prepare_hubcat(sqlite_url, n, args.seed)
-        processes.append(start_hubcat(sqlite_url, ports[1], workdir))
-        targets['HubCat SQLite'] = f'http://127.0.0.1:{ports[1]}/csw'
+        serve('HubCat SQLite', sqlite_url, ports[1])
         if args.postgres:
             print('HubCat PostgreSQL+PostGIS')
-            pg_url = postgres_database(args.postgres, f'hubcat_bench_{n}_{args.seed}')
+            pg_name = args.pg_database or f'hubcat_bench_{n}_{args.seed}'
+            pg_url = postgres_database(args.postgres, pg_name)
+            databases['HubCat PostgreSQL+PostGIS'] = pg_name
             prepare_hubcat(pg_url, n, args.seed, copy_from=sqlite_url)
-            processes.append(start_hubcat(pg_url, ports[2], workdir))
-            targets['HubCat PostgreSQL+PostGIS'] = f'http://127.0.0.1:{ports[2]}/csw'
-        figures = {label: latencies(url, n, args.repeat) for label, url in targets.items()}
-        loads = {label: load(url, n, args.clients, args.seconds) for label, url in targets.items()}
-        report(figures, loads)
+            serve('HubCat PostgreSQL+PostGIS', pg_url, ports[2])
+        if not args.no_latencies:
+            report({label: latencies(url, n, args.repeat) for label, url in targets.items()})
+        if args.clients:
+            print(f'\nload: {args.clients} clients for {args.seconds:.0f} s, '
+                  f'{args.load_runs} round(s)')
+            results = load_runs(targets, pids, databases, n, args.clients, args.seconds,
+                                args.load_runs)
+            report_load(results, args.clients, args.seconds, model)
     finally:
         for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_hubcat(process)
         if not args.pycsw_url:
             stop_pycsw(ports[0], workdir)
+
+
+def serve_threads() -> int:
+    """The threads ``hubcat serve`` runs by default."""
+    from hubcat.server import DEFAULT_THREADS
+    return DEFAULT_THREADS
+
+
+def pycsw_pid(port: int, workdir: Path) -> int:
+    """The gunicorn master of the stock pycsw started by :func:`start_pycsw`."""
+    return int((workdir / f'pycsw-{port}' / 'gunicorn.pid').read_text().strip())
 
 
 if __name__ == '__main__':

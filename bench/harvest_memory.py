@@ -33,10 +33,10 @@ PROJECT = HERE.parent
 BASELINE_MB_PER_1000 = 30.0
 
 
-def start_generator(port: int, things: int, per_thing: int) -> subprocess.Popen:
-    """The generated STA server, answering."""
+def start_generator(port: int, things: int, per_thing: int, *extra: str) -> subprocess.Popen:
+    """The generated STA server (``extra``: more of its options), answering."""
     proc = subprocess.Popen([sys.executable, str(HERE / 'sta_generator.py'), '--port', str(port),
-                             '--things', str(things), '--per-thing', str(per_thing)],
+                             '--things', str(things), '--per-thing', str(per_thing), *extra],
                             stdout=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}/sta/v1.1/'
     for _ in range(200):

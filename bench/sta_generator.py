@@ -12,6 +12,9 @@ what HubCat's STA harvester asks for, the standard way:
   its first N Datastreams and ``Datastreams@iot.nextLink`` to
   ``ObservedProperties(k)/Datastreams?$top=N&$skip=N`` (plain pages of children).
 
+``--drop-every K`` leaves out every K-th Thing (Things K, 2K, ...) with its Datastreams,
+as a service that lost them: the others keep their numbers.
+
 Usage: ``python bench/sta_generator.py --port 8296 --things 20000 --per-thing 5``;
 the service root is ``http://127.0.0.1:PORT/sta/v1.1``.
 """
@@ -34,12 +37,23 @@ _PATH = re.compile(r'^/(?P<set>[A-Za-z]+)(?:\((?P<id>\d+)\)(?:/(?P<nav>[A-Za-z]+
 class Generator:
     """The entities of the generated service, by number."""
 
-    def __init__(self, root: str, things: int, per_thing: int, sensors: int):
+    def __init__(self, root: str, things: int, per_thing: int, sensors: int,
+                 drop_every: int = 0):
         self.root = root
         self.things = things
         self.per_thing = per_thing
         self.sensors = sensors
         self.streams = things * per_thing
+        self.drop_every = drop_every
+
+    def served(self, n: int) -> bool:
+        """Whether Thing n is served (not one of the dropped ones)."""
+        return not self.drop_every or n % self.drop_every != 0
+
+    def thing_numbers(self):
+        """The numbers of the served Things, in order."""
+        numbers = range(1, self.things + 1)
+        return [n for n in numbers if self.served(n)] if self.drop_every else numbers
 
     def thing(self, n: int) -> dict:
         """Thing n with its Location and Datastreams (each with its newest Observation)."""
@@ -95,9 +109,12 @@ class Generator:
     def children(self, entity_set: str, k: int) -> list[int]:
         """The Datastream numbers of ObservedProperty or Sensor k."""
         if entity_set == 'ObservedProperties':
-            return range(k, self.streams + 1, self.per_thing)
+            numbers = range(k, self.streams + 1, self.per_thing)
+            return ([d for d in numbers if self.served((d - 1) // self.per_thing + 1)]
+                    if self.drop_every else numbers)
         return [(t - 1) * self.per_thing + i + 1
-                for t in range(k, self.things + 1, self.sensors) for i in range(self.per_thing)]
+                for t in range(k, self.things + 1, self.sensors) if self.served(t)
+                for i in range(self.per_thing)]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -139,9 +156,9 @@ class Handler(BaseHTTPRequestHandler):
         skip = int(query.get('$skip', 0))
         name, key, nav = match['set'], match['id'], match['nav']
         if name == 'Things' and key is None:
-            numbers = range(1, gen.things + 1)
+            numbers = gen.thing_numbers()
             return self.page(numbers, gen.thing, top, skip, f'{BASE}/Things', query,
-                             count=gen.things if query.get('$count') == 'true' else None)
+                             count=len(numbers) if query.get('$count') == 'true' else None)
         if name in ('ObservedProperties', 'Sensors') and key is None:
             size = gen.per_thing if name == 'ObservedProperties' else gen.sensors
             make = gen.observed_property if name == 'ObservedProperties' else gen.sensor
@@ -195,9 +212,12 @@ def main() -> None:
     parser.add_argument('--things', type=int, default=1000)
     parser.add_argument('--per-thing', type=int, default=5)
     parser.add_argument('--sensors', type=int, default=50)
+    parser.add_argument('--drop-every', type=int, default=0,
+                        help='leave out every K-th Thing and its Datastreams (0: none)')
     args = parser.parse_args()
     root = f'http://127.0.0.1:{args.port}{BASE}'
-    Handler.generator = Generator(root, args.things, args.per_thing, args.sensors)
+    Handler.generator = Generator(root, args.things, args.per_thing, args.sensors,
+                                  args.drop_every)
     server = ThreadingHTTPServer(('127.0.0.1', args.port), Handler)
     print(f'serving {args.things * args.per_thing} Datastreams at {root}', flush=True)
     try:

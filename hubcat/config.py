@@ -67,6 +67,7 @@ DEFAULTS = {
         'admin_token': '',
         'host': '127.0.0.1',
         'port': '8000',
+        'threads': '8',   # hubcat serve: requests answered at once (waitress threads)
         'max_request_bytes': '5M',
         'default_maxrecords': '10',
         'allow_responsehandler': 'false',

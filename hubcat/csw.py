@@ -9,7 +9,7 @@ from lxml import etree
 from pycsw.server import Csw
 
 import profiles
-from hubcat import filters, sorting
+from hubcat import filters, sorting, xsd_cache
 from hubcat.auth import authorised, bearer_token  # noqa: F401 (re-exported)
 from hubcat.config import Config
 from hubcat.csw_request import (WRITE_OPERATIONS, CswRequest, CswRequestError,  # noqa: F401
@@ -57,6 +57,7 @@ def run_pycsw(config: Config, environ: dict, csw_request,
             return err.answer(requested_version(b'', csw_request))[:3]
     profiles.register()
     filters.install()
+    xsd_cache.install()
     filters.reset_error()
     try:
         sort_keys = sorting.requested_keys(csw_request)

@@ -12,6 +12,7 @@ import threading
 
 from sqlalchemy import Column, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 from hubcat import postgis
 from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
@@ -19,6 +20,8 @@ from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 LOGGER = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _TABLES: dict = {}
+#: open SQLite connections kept per process (and more, closed after use, under load)
+SQLITE_POOL_SIZE, SQLITE_POOL_OVERFLOW = 10, 20
 
 # Envelope-based spatial predicates for PostgreSQL without PostGIS: pycsw calls
 # query_spatial(wkt, wkt, predicate, distance) there, which it would otherwise
@@ -93,8 +96,13 @@ def get_engine_unlocked(url: str) -> Engine:
 
 def _create_engine(url: str) -> Engine:
     if url.startswith('sqlite'):
+        # A pool of open connections (SQLAlchemy 1.4 opens and sets up a new SQLite
+        # connection for every checkout otherwise: two per CSW request, ~2 ms each);
+        # connections move between threads, one thread at a time (check_same_thread off).
         engine = create_engine(url, connect_args={'timeout': 30, 'check_same_thread': False},
-                               future=False, hide_parameters=True)
+                               poolclass=QueuePool, pool_size=SQLITE_POOL_SIZE,
+                               max_overflow=SQLITE_POOL_OVERFLOW, future=False,
+                               hide_parameters=True)
 
         @event.listens_for(engine, 'connect')
         def _sqlite_setup(dbapi_connection, _record):  # noqa: ANN001

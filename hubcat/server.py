@@ -10,6 +10,8 @@ from typing import Optional
 from hubcat.config import Config
 
 LOGGER = logging.getLogger(__name__)
+#: waitress threads of ``hubcat serve`` unless ``[hubcat] threads`` or ``--threads`` says
+DEFAULT_THREADS = 8
 
 
 class PortUnavailable(OSError):
@@ -40,8 +42,23 @@ def check_port(host: str, port: int) -> None:
             raise _unavailable(host, port, err) from None
 
 
-def make_server(config: Config, host: str, port: int, app=None):
+def serve_threads(config: Config) -> int:
+    """``[hubcat] threads``: requests ``hubcat serve`` answers at once (default
+    :data:`DEFAULT_THREADS`).
+
+    :raises ValueError: when it is not a whole number from 1 to 256
+    """
+    text = str(config.get('hubcat', 'threads', str(DEFAULT_THREADS)) or '').strip()
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise ValueError(f'[hubcat] threads must be a number from 1 to 256, not {text!r}')
+    return int(text)
+
+
+def make_server(config: Config, host: str, port: int, app=None, threads: Optional[int] = None):
     """A waitress server for the HubCat app (``server.run()`` serves, :func:`stop_server` stops).
+
+    ``threads`` (default ``[hubcat] threads``) requests are answered at once; more wait in
+    waitress's queue.
 
     Waitress refuses a body larger than ``[hubcat] max_request_bytes`` with 413 before
     reading it (waitress refuses at its limit, hence the + 1).
@@ -52,11 +69,12 @@ def make_server(config: Config, host: str, port: int, app=None):
 
     from hubcat.app import create_app
     from hubcat.web.limits import max_request_bytes
+    threads = threads or serve_threads(config)
     if port:
         check_port(host, port)   # before the app (and its database) is set up
     app = app or create_app(config)
     try:
-        return create_server(app, host=host, port=port, threads=8, ident='HubCat',
+        return create_server(app, host=host, port=port, threads=threads, ident='HubCat',
                              max_request_body_size=max_request_bytes(config) + 1)
     except OSError as err:
         raise _unavailable(host, port, err) from None
@@ -80,9 +98,10 @@ def stop_server(server) -> None:
 
 
 def serve_forever(config: Config, host: str, port: int, scheduler: bool = True,
-                  on_ready: Optional[callable] = None, announce: bool = True) -> None:
+                  on_ready: Optional[callable] = None, announce: bool = True,
+                  threads: Optional[int] = None) -> None:
     """Serve until SIGINT/SIGTERM; runs the harvest scheduler too unless told not to."""
-    server = make_server(config, host, port)
+    server = make_server(config, host, port, threads=threads)
     sched = None
     if scheduler:
         from hubcat.scheduler import start_background_scheduler

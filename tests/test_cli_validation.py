@@ -130,6 +130,7 @@ def test_minimum_interval_is_configurable_and_applies_to_update_and_api(config, 
     (['runs', '--limit', '0'], "'--limit': 0 is not in the range 1<=x<=1000"),
     (['serve', '--port', '99999'], "'--port': 99999 is not in the range 1<=x<=65535"),
     (['serve', '--port', '0'], "'--port': 0 is not in the range 1<=x<=65535"),
+    (['serve', '--threads', '0'], "'--threads': 0 is not in the range 1<=x<=256"),
     (['demo', '--port', '70000'], "'--port': 70000 is not in the range 1<=x<=65535"),
 ])
 def test_bad_values_are_refused_in_one_line(sqlite_cfg, args, words):
@@ -149,6 +150,11 @@ def test_api_refuses_an_empty_name(config):
 def test_configured_port_out_of_range_is_refused(sqlite_cfg):
     assert "[hubcat] port must be a number from 1 to 65535, not '99999'" in one_line_error(
         hubcat(sqlite_cfg, 'serve', extra='port = 99999\n'))
+
+
+def test_configured_threads_out_of_range_are_refused(sqlite_cfg):
+    assert "[hubcat] threads must be a number from 1 to 256, not 'many'" in one_line_error(
+        hubcat(sqlite_cfg, 'serve', extra='threads = many\n'))
 
 
 # ---- ports in use -------------------------------------------------------------------------

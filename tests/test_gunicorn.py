@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,21 +35,28 @@ def gunicorn(config, tmp_path):
     in ``$HUBCAT_CONFIG``; yields (base URL, process, number of records held)."""
     records = station()
     Catalogue(config.database_url).sync(1, records)
+    with running_gunicorn(config, tmp_path, WORKERS) as (base, proc):
+        yield base, proc, len(records)
+
+
+@contextmanager
+def running_gunicorn(config, tmp_path: Path, workers: int, threads: int = 1):
+    """A real gunicorn serving ``hubcat.app:create_app()`` on ``config``'s database with
+    ``workers`` processes (``threads`` > 1: gthread workers); yields (base URL, process)."""
     cfg = tmp_path / 'pycsw.cfg'
     cfg.write_text(f'[repository]\ndatabase = {config.database_url}\n', encoding='utf-8')
     log = tmp_path / 'gunicorn.log'
     env = dict(os.environ, HUBCAT_CONFIG=str(cfg))
-    proc = subprocess.Popen([sys.executable, '-m', 'gunicorn', '--workers', str(WORKERS),
-                             '--bind', '127.0.0.1:0', '--error-logfile', str(log),
-                             'hubcat.app:create_app()'],
+    proc = subprocess.Popen([sys.executable, '-m', 'gunicorn', '--workers', str(workers),
+                             '--threads', str(threads), '--bind', '127.0.0.1:0',
+                             '--error-logfile', str(log), 'hubcat.app:create_app()'],
                             env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         port = poll(lambda: _listening_port(log), every=0.05, message='gunicorn to listen')
-        base = f'http://127.0.0.1:{port}'
-        poll(lambda: len(_children(proc.pid)) == WORKERS, every=0.05,
+        poll(lambda: len(_children(proc.pid)) == workers, every=0.05,
              message='the workers to start')
-        yield base, proc, len(records)
+        yield f'http://127.0.0.1:{port}', proc
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -94,3 +102,49 @@ def test_gunicorn_workers_serve_csw_and_federate_with_themselves(gunicorn, confi
         assert resp.status_code == 200
         assert resp.headers['X-HubCat-Peers'] == 'myself=ok'
         assert _matched(resp) == holdings
+
+
+def test_gunicorn_workers_answer_many_clients_while_a_harvest_writes(config, tmp_path):
+    """Two gunicorn workers of four threads each, 24 clients at once (GetRecords with a
+    filter, hits, GetRecordById) while the catalogue is rewritten from this process: every
+    request is answered, none with an error (SQLite: WAL, busy timeout, pooled connections
+    in every worker; PostgreSQL: each worker's pool)."""
+    records = station(n_things=4, per_thing=3)
+    catalogue = Catalogue(config.database_url)
+    catalogue.sync(1, records)
+    datastreams = [r.identifier for r in records if ':ds:' in r.identifier]
+    like = (f'<csw:GetRecords xmlns:csw="{CSW}" xmlns:ogc="http://www.opengis.net/ogc" '
+            'service="CSW" version="2.0.2" resultType="{result}" maxRecords="5">'
+            '<csw:Query typeNames="csw:Record"><csw:ElementSetName>brief</csw:ElementSetName>'
+            '<csw:Constraint version="1.1.0"><ogc:Filter><ogc:PropertyIsLike wildCard="%" '
+            'singleChar="_" escapeChar="\\"><ogc:PropertyName>dc:title</ogc:PropertyName>'
+            '<ogc:Literal>%stream%</ogc:Literal></ogc:PropertyIsLike></ogc:Filter>'
+            '</csw:Constraint></csw:Query></csw:GetRecords>')
+    with running_gunicorn(config, tmp_path, workers=2, threads=4) as (base, _proc):
+        def ask(i):
+            if i % 3 == 2:
+                ident = datastreams[i % len(datastreams)]
+                return ident, requests.get(base + '/csw', timeout=120, params={
+                    'service': 'CSW', 'version': '2.0.2', 'request': 'GetRecordById',
+                    'id': ident, 'elementSetName': 'brief'})
+            body = like.replace('{result}', 'hits' if i % 3 else 'results')
+            return None, requests.post(base + '/csw', data=body.encode(), timeout=120,
+                                       headers={'Content-Type': 'application/xml'})
+
+        with ThreadPoolExecutor(24) as pool:
+            pending = [pool.submit(ask, i) for i in range(240)]
+            for round_ in range(5):   # the harvest rewrites every record meanwhile
+                for record in records:
+                    record.abstract = f'revision {round_}'
+                catalogue.sync(1, records)
+            answers = [future.result() for future in pending]
+
+    for ident, resp in answers:
+        assert resp.status_code == 200, resp.text[:300]
+        root = etree.fromstring(resp.content)
+        assert etree.QName(root).localname != 'ExceptionReport'
+        if ident:
+            assert [e.text for e in root.iter('{http://purl.org/dc/elements/1.1/}identifier')] \
+                == [ident]
+        else:
+            assert _matched(resp) == len(datastreams)

@@ -116,14 +116,21 @@ def configured_port(config: Config) -> int:
 @click.option('--host', help='interface to listen on (default [hubcat] host)')
 @click.option('--port', type=PORT, help='port, 1-65535 (default [hubcat] port)')
 @click.option('--no-scheduler', is_flag=True, help='do not run scheduled harvests in this process')
+@click.option('--threads', type=click.IntRange(1, 256),
+              help='requests answered at once (default [hubcat] threads, 8)')
 @click.pass_context
-def serve(ctx, host, port, no_scheduler):
+def serve(ctx, host, port, no_scheduler, threads):
     """Serve /csw, the API and /healthz."""
-    from hubcat.server import PortUnavailable, serve_forever
+    from hubcat.server import PortUnavailable, serve_forever, serve_threads
     config = load_config(ctx)
     try:
+        threads = threads or serve_threads(config)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    try:
         serve_forever(config, host or config.get('hubcat', 'host'),
-                      port or configured_port(config), scheduler=not no_scheduler)
+                      port or configured_port(config), scheduler=not no_scheduler,
+                      threads=threads)
     except PortUnavailable as err:
         raise click.ClickException(str(err)) from None
 

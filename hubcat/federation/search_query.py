@@ -6,7 +6,7 @@ lon/lat) -> ``ogc:BBOX`` on ``ows:BoundingBox``; ``type`` -> ``dc:type`` like
 offline) -> ``hubcat:Status`` equal to it: HubCat peers answer, a peer that
 has no such queryable answers an ExceptionReport and is reported ``failed``
 with that reason (it cannot tell online from offline).  Conditions are ANDed.
-Records come back as Dublin Core brief records.
+Records come back as Dublin Core brief records (full ones for the distributed search).
 """
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ def parse_limit(text: Optional[str]) -> int:
 
 
 def build_getrecords(q: str = '', bbox: Optional[list] = None, type_: str = '',
-                     status: str = '', limit: int = 10) -> bytes:
-    """The CSW 2.0.2 GetRecords XML (brief DC records, results) for a JSON search."""
+                     status: str = '', limit: int = 10, element_set: str = 'brief') -> bytes:
+    """The CSW 2.0.2 GetRecords XML (DC records of ``element_set``, results) for a JSON search."""
     if status and status not in STATUSES:
         raise SearchError(f'status must be one of {", ".join(STATUSES)}, got {status!r}')
     nsmap = {'csw': CSW, 'ogc': OGC, 'gml': GML}
@@ -69,7 +69,7 @@ def build_getrecords(q: str = '', bbox: Optional[list] = None, type_: str = '',
                          resultType='results', outputSchema=CSW, startPosition='1',
                          maxRecords=str(limit))
     query = etree.SubElement(root, f'{{{CSW}}}Query', typeNames='csw:Record')
-    etree.SubElement(query, f'{{{CSW}}}ElementSetName').text = 'brief'
+    etree.SubElement(query, f'{{{CSW}}}ElementSetName').text = element_set
     conditions = []
     if q:
         conditions.append(ogc_filter.like('csw:AnyText', f'%{q}%'))

@@ -168,6 +168,10 @@ def openapi(base: str) -> dict:
               'ties are ordered by id, text by code point, records without a value come last',
               array),
         param('f', 'json or html', {'type': 'string', 'enum': ['json', 'html']}),
+        param('distributedSearch', 'true: search the peer catalogues too (OGC API - Records '
+              'Part 4, draft): merged records and federatedSearchResults',
+              {'type': 'boolean', 'default': False}),
+        param('federatedCatalogs', 'with distributedSearch: the peers to ask (names)', array),
     ] + [param(name, f'equal to (CSW queryable {csw})') for name, csw in queryables().items()]
     collection_id = param('collectionId', 'all, sensors or services',
                           {'type': 'string', 'enum': list(COLLECTIONS)}, True, 'path')

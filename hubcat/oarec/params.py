@@ -70,8 +70,10 @@ class ItemsQuery:
     sortby: list[tuple[str, bool]] = field(default_factory=list)   # (queryable, ascending)
 
 
-def parse_items_query(args) -> ItemsQuery:
+def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
     """An :class:`ItemsQuery` from request arguments (a Flask ``MultiDict``).
+
+    :param also: more parameter names the caller reads itself (accepted, not parsed here)
 
     :raises ParameterError: on a repeated, unknown or malformed parameter
     """
@@ -82,7 +84,7 @@ def parse_items_query(args) -> ItemsQuery:
         value = args.get(name)
         if _CONTROL.search(value):
             raise ParameterError(name, f'parameter {name!r} holds a control character')
-        if name not in RESERVED and name not in known:
+        if name not in RESERVED and name not in known and name not in also:
             raise ParameterError(name, f'unknown parameter {name!r}; queryables: '
                                  + ', '.join(sorted(known)))
     return ItemsQuery(

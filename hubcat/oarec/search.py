@@ -73,14 +73,15 @@ def rows_by_identifier(config: Config, ids: list[str]) -> list:
     return [found[i] for i in ids if i in found]
 
 
-def getrecords(collection: str, query: ItemsQuery, limit: int) -> bytes:
-    """The CSW 2.0.2 GetRecords request (brief records) for an items query."""
+def getrecords(collection: str, query: ItemsQuery, limit: int,
+               element_set: str = 'brief') -> bytes:
+    """The CSW 2.0.2 GetRecords request (DC records of ``element_set``) for an items query."""
     nsmap = {'csw': CSW, 'ogc': ogc_filter.OGC, 'gml': ogc_filter.GML}
     root = etree.Element(f'{{{CSW}}}GetRecords', nsmap=nsmap, service='CSW', version='2.0.2',
                          resultType='results', outputSchema=CSW,
                          startPosition=str(query.offset + 1), maxRecords=str(limit))
     csw_query = etree.SubElement(root, f'{{{CSW}}}Query', typeNames='csw:Record')
-    etree.SubElement(csw_query, f'{{{CSW}}}ElementSetName').text = 'brief'
+    etree.SubElement(csw_query, f'{{{CSW}}}ElementSetName').text = element_set
     condition = ogc_filter.combine('And', conditions(collection, query))
     if condition is not None:
         constraint = etree.SubElement(csw_query, f'{{{CSW}}}Constraint', version='1.1.0')

@@ -79,6 +79,16 @@ def federated_csw():
     return Response(content, status=status, content_type=ctype, headers=headers)
 
 
+def _asks_distributed_search(csw_request) -> bool:
+    """Whether a parsed /csw request may be a GetRecords with DistributedSearch (the KVP
+    parameter, or the element in the UTF-8 body HubCat re-serialised)."""
+    if csw_request.operation.lower() != 'getrecords':
+        return False
+    if csw_request.method == 'GET':
+        return 'distributedsearch' in csw_request.kvp
+    return b'DistributedSearch' in csw_request.body
+
+
 def csw_distributed_hook(config, csw_request, flask_request):
     """A ``hubcat.web.csw.REQUEST_HOOKS`` hook: CSW DistributedSearch at the local /csw.
 
@@ -88,6 +98,8 @@ def csw_distributed_hook(config, csw_request, flask_request):
     searched at once with hopCount - 1 and the same request id, and the merged
     answer is returned as ``(status, content_type, body, headers)``.
     """
+    if not _asks_distributed_search(csw_request):
+        return None   # nearly every request: no second parse of it
     try:   # the request /csw parsed and checked, not a second reading of the HTTP request
         req = parse_request(csw_request.method, csw_request.kvp, csw_request.body)
     except CswError:

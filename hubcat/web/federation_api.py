@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, json, jsonify, request
 
 from hubcat.auth import admin_refusal
 from hubcat.csw_request import CswRequestError, parse_kvp
@@ -22,6 +22,10 @@ from hubcat.federation.peers import (PeerConflict, PeerError, PeerNotFound, add_
                           remove_peer)
 from hubcat.federation.record_values import bbox_of, value_of
 from hubcat.federation.search_query import SearchError, build_getrecords, parse_bbox, parse_limit
+from hubcat.oarec.federated import chosen_peers, distributed
+from hubcat.oarec.geojson import GEOJSON
+from hubcat.oarec.params import ParameterError
+from hubcat.web import distributed as distributed_search
 from hubcat.web.api import error_response
 from hubcat.web.federation import LOCAL_CSW_PATH, app_transport, request_own_path, seen_requests
 
@@ -91,7 +95,11 @@ def search():
 
     Answers ``{matched, returned, duplicates, records: [{identifier, title,
     type, bbox, peer}], peers: [{name, url, status, reason, matched, returned,
-    elapsed}]}``; 502 when no peer answered.
+    elapsed}]}``; 502 when no peer answered.  With ``distributedSearch=true``
+    (and optionally ``federatedCatalogs=name,...``) it answers the OGC API -
+    Records Part 4 (draft) shape instead: a GeoJSON FeatureCollection of the
+    merged records with ``federatedSearchResults`` (see
+    :mod:`hubcat.oarec.federated`).
     """
     config = current_app.config['HUBCAT']
     try:   # one value per parameter, no character XML cannot carry (as /csw)
@@ -100,14 +108,25 @@ def search():
         return _error(400, err.text)
     try:
         bbox = parse_bbox(args['bbox']) if args.get('bbox') else None
+        part4 = distributed(args)
+        limit = parse_limit(args.get('limit'))
         xml = build_getrecords(args.get('q', ''), bbox, args.get('type', ''),
-                               args.get('status', ''), parse_limit(args.get('limit')))
+                               args.get('status', ''), limit, 'full' if part4 else 'brief')
         peers = list_peers(config)
-    except SearchError as err:
+        if part4:
+            peers = chosen_peers(args, peers)
+    except (SearchError, ParameterError) as err:
         return _error(400, str(err))
     except PeerError as err:
         return _error(500, f'peer configuration is wrong: {err}')
-    local = local_peer(config, request.host_url.rstrip('/') + LOCAL_CSW_PATH)
+    base = request.host_url.rstrip('/')
+    local = local_peer(config, base + LOCAL_CSW_PATH)
+    if part4:
+        document, status, headers = distributed_search.run(
+            config, xml, peers, local, base, 'all', 0, limit,
+            [{'rel': 'self', 'type': GEOJSON, 'title': 'This search', 'href': request.url}])
+        return current_app.response_class(json.dumps(document), status=status,
+                                          headers=headers, content_type=GEOJSON)
     app = current_app._get_current_object()
     merged, answers, _ = federate(parse_xml(xml), peers, local,
                                   app_transport(app, request_own_path(config)), seen_requests())

@@ -26,6 +26,13 @@ def _error(description: str) -> dict:
     return _json(_ref('Error'), description)
 
 
+def _search_answer(description: str) -> dict:
+    """/api/search: its own JSON, or GeoJSON with ``distributedSearch=true``."""
+    return {'description': description,
+            'content': {'application/json': {'schema': _ref('SearchResult')},
+                        'application/geo+json': {'schema': _ref('FederatedSearch')}}}
+
+
 _NULLABLE_TIME = {'type': 'string', 'format': 'date-time', 'nullable': True}
 _REASONS = {'type': 'object', 'additionalProperties': {'type': 'integer'},
             'description': 'offline records by reason: removed, stale, unreachable'}
@@ -186,6 +193,33 @@ SCHEMAS = {
         'properties': {'url': {'type': 'string', 'format': 'uri'}, 'name': {'type': 'string'},
                        'timeout': {'type': 'number'}},
     },
+    'FederatedSearch': {
+        'type': 'object',
+        'description': 'OGC API - Records Part 4 (draft): the merged records, and each '
+                       'catalogue\'s page or exception under federatedSearchResults',
+        'properties': {
+            'type': {'type': 'string', 'enum': ['FeatureCollection']},
+            'numberMatched': {'type': 'integer'},
+            'numberReturned': {'type': 'integer'},
+            'duplicates': {'type': 'integer'},
+            'features': {'type': 'array', 'items': {'type': 'object'}},
+            'links': {'type': 'array', 'items': {'type': 'object'}},
+            'error': {'type': 'string', 'description': 'no peer configured, or none answered'},
+            'federatedSearchResults': {'type': 'object', 'additionalProperties': {
+                'type': 'object',
+                'properties': {
+                    'id': {'type': 'string'}, 'title': {'type': 'string'},
+                    'catalogURL': {'type': 'string'},
+                    'status': {'type': 'string', 'enum': ['success', 'exception']},
+                    'elapsedTime': {'type': 'integer', 'description': 'milliseconds'},
+                    'numberMatched': {'type': 'integer'},
+                    'numberReturned': {'type': 'integer'},
+                    'features': {'type': 'array', 'items': {'type': 'object'}},
+                    'exceptionReport': {'type': 'object', 'properties': {
+                        'type': {'type': 'string'}, 'title': {'type': 'string'},
+                        'status': {'type': 'integer'}, 'detail': {'type': 'string'}}}}}},
+        },
+    },
     'SearchResult': {
         'type': 'object',
         'properties': {
@@ -331,11 +365,19 @@ PATHS = {
             {'name': 'status', 'in': 'query', 'required': False,
              'schema': {'type': 'string', 'example': 'online'}},
             {'name': 'limit', 'in': 'query', 'required': False,
-             'schema': {'type': 'integer', 'minimum': 1, 'maximum': 100, 'default': 10}}],
-        'responses': {'200': _json(_ref('SearchResult'), 'merged results and each peer\'s answer'),
-                      '400': _error('bad q, bbox, type, status or limit'),
+             'schema': {'type': 'integer', 'minimum': 1, 'maximum': 100, 'default': 10}},
+            {'name': 'distributedSearch', 'in': 'query', 'required': False,
+             'schema': {'type': 'boolean', 'default': False},
+             'description': 'true: answer the OGC API - Records Part 4 (draft) shape, a '
+                            'GeoJSON FeatureCollection with federatedSearchResults'},
+            {'name': 'federatedCatalogs', 'in': 'query', 'required': False,
+             'schema': {'type': 'string'},
+             'description': 'with distributedSearch: the peers to ask (names, comma-separated)'}],
+        'responses': {'200': _search_answer('merged results and each peer\'s answer'),
+                      '400': _error('bad q, bbox, type, status, limit, distributedSearch or '
+                                    'federatedCatalogs'),
                       '500': _error('the configured peers are malformed'),
-                      '502': _json(_ref('SearchResult'), 'no peer answered')}}},
+                      '502': _search_answer('no peer answered')}}},
     '/context': {'get': {
         'summary': 'An OWS Context (OGC 14-055r2 GeoJSON) of a search: one resource per '
                    'observed property, offering every STA and SOS service that serves it',

@@ -9,11 +9,15 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, json, render_template, request
 
+from hubcat.federation.peers import LOCAL, Peer, PeerError, default_timeout, list_peers
 from hubcat.oarec import documents
+from hubcat.oarec.federated import PARAMETERS, chosen_peers, distributed
 from hubcat.oarec.geojson import GEOJSON, record_feature
 from hubcat.oarec.params import ParameterError, parse_items_query
-from hubcat.oarec.search import COLLECTIONS, SearchFailed, rows_by_identifier, search
+from hubcat.oarec.search import (COLLECTIONS, SearchFailed, getrecords, rows_by_identifier,
+                                  search)
 from hubcat.times import iso, utcnow
+from hubcat.web import distributed as distributed_search
 
 bp = Blueprint('records', __name__, url_prefix='/records', template_folder='templates')
 
@@ -126,8 +130,10 @@ def sortables(collection_id: str):
 def items(collection_id: str):
     """Search a collection."""
     collection_id = _collection_id(collection_id)
-    query = parse_items_query(request.args)
+    query = parse_items_query(request.args, also=PARAMETERS)
     config = current_app.config['HUBCAT']
+    if distributed(request.args):
+        return _distributed_items(config, collection_id, query)
     page = search(config, request.environ, base_url(), collection_id, query)
     base = base_url()
     features = [record_feature(row, base, collection_id) for row in page.rows]
@@ -142,6 +148,28 @@ def items(collection_id: str):
                              page.matched),
     }
     return respond(document, 'items', GEOJSON)
+
+
+def _distributed_items(config, collection_id: str, query) -> Response:
+    """Search this catalogue and its peers at once (OGC API - Records Part 4, draft)."""
+    try:
+        peers = chosen_peers(request.args, list_peers(config))
+    except PeerError as err:
+        return respond({'code': 'ServerError', 'title': 'Server error',
+                        'description': f'peer configuration is wrong: {err}'}, 'error',
+                       status=500)
+    base = base_url()
+    limit = min(query.limit, config.parser.getint('server', 'maxrecords', fallback=100))
+    local = Peer('local', f'{base}/csw', default_timeout(config), LOCAL)
+    document, status, headers = distributed_search.run(
+        config, getrecords(collection_id, query, limit, 'full'), peers, local, base,
+        collection_id, query.offset, limit)
+    document['title'] = COLLECTIONS[collection_id][0] + ' (distributed search)'
+    document['links'] = _page_links(base, collection_id, query.offset, limit,
+                                    document['numberReturned'], document['numberMatched'])
+    response = respond(document, 'items', GEOJSON, status)
+    response.headers.update(headers)
+    return response
 
 
 @bp.get('/collections/<collection_id>/items/<path:record_id>')
