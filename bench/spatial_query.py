@@ -38,20 +38,27 @@ PLACES = ('Basel', 'Zurich', 'Lyon', 'Milano', 'Wien', 'Praha', 'Lisboa', 'Oslo'
           'Porto', 'Bremen', 'Turku', 'Split', 'Cork', 'Namur', 'Graz', 'Brno', 'Tartu',
           'Aarhus', 'Bergen')
 SUBJECTS = tuple(f'theme-{i:02d}' for i in range(40))
+#: the only subject of every tenth record (never beside another one: a query for it has the
+#: same answer whether a server compares each subject or the whole comma-joined list)
+SINGLE_SUBJECT = 'network-core'
+#: changes when :func:`generate` makes other records (benchmarks name their files with it)
+GENERATION = 2
 
 
 def generate(n: int, seed: int = 42) -> list[CatalogRecord]:
     """N Datastream records at random points in lon -10..30, lat 35..60, each with a
-    place and property in its title, two subjects and an abstract (same seed, same records)."""
+    place and property in its title, an abstract and two subjects (every tenth record:
+    :data:`SINGLE_SUBJECT` alone) - same seed, same records."""
     rnd = random.Random(seed)
     records = []
     for i in range(n):
         x, y = round(rnd.uniform(-10, 30), 5), round(rnd.uniform(35, 60), 5)
         place, prop = rnd.choice(PLACES), rnd.choice(PROPERTIES)
+        subjects = rnd.sample(SUBJECTS, 2)
         records.append(CatalogRecord(
             identifier=f'urn:bench:ds:{i}', kind=DATASTREAM, object_type=OT_MEASUREMENT,
             title=f'{place} {prop} {i}', abstract=f'{prop} measured at station {place}-{i}',
-            keywords=rnd.sample(SUBJECTS, 2), service_type='STA',
+            keywords=[SINGLE_SUBJECT] if i % 10 == 0 else subjects, service_type='STA',
             service_url='http://bench/v1.1', bbox=(x, y, x, y), observed_properties=[prop],
             time_end='2099-01-01T00:00:00Z'))
     return records

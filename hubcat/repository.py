@@ -25,9 +25,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from pycsw.core import util as pycsw_util
+from pycsw.core import util
 from pycsw.core.repository import Repository
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,12 @@ def _bind(url: str, table: str):
         return _CACHE[key]
 
 
+def dbtype(url: str, table: str) -> str:
+    """pycsw's dbtype of a database: ``sqlite``, ``postgresql`` (HubCat's envelope
+    functions), ``postgresql+postgis+native`` or ``postgresql+postgis+wkt``."""
+    return _bind(url, table)[1]
+
+
 class HubCatRepository(Repository):
     """pycsw's Repository bound to HubCat's shared engine (see module docstring)."""
 
@@ -120,13 +126,56 @@ class HubCatRepository(Repository):
                 raise UnsafeSQL('sort order must be ASC or DESC')
         self._typenames = typenames
         try:
-            if (sortby or {}).get('spatial') or pycsw_util.ranking_pass or not USE_HUBCAT_SORT:
+            if util.ranking_pass:   # pycsw's spatial ranking (not enabled by HubCat)
                 return super().query(constraint, sortby=sortby, typenames=typenames,
                                      maxrecords=maxrecords, startposition=startposition)
-            return self._sorted_query(constraint, self._sort_columns(sortby), maxrecords,
-                                      startposition)
+            return self._count_and_page(constraint, sortby, int(maxrecords), int(startposition))
         finally:
             self._typenames = None
+
+    def _count_and_page(self, constraint, sortby, maxrecords: int, startposition: int) -> list:
+        """``[matched, page]`` as pycsw's query returns them, without work whose answer is
+        already known: no page when the request asks for hits (or ``maxRecords=0``), no
+        count when the page is the last one (its rows tell the count), and without a
+        constraint the count of every record less the associations (``typename`` is
+        NOT NULL: the same number as the filtered count, from two index counts)."""
+        def matching(*entities):
+            query = self.session.query(*entities).select_from(self.dataset)
+            if 'where' in constraint:
+                query = query.filter(text(constraint['where'])).params(
+                    self._create_values(constraint['values']))
+            return self._get_repo_filter(query)
+
+        def count() -> int:
+            if 'where' in constraint or self.filter is not None or self._association_rule() != 'not':
+                return matching(func.count()).scalar()
+            # every record but the associations: two index counts, not a test of every row
+            everything = self.session.query(func.count()).select_from(self.dataset).scalar()
+            associations = self.session.query(func.count()).select_from(self.dataset).filter(
+                self.dataset.typename == ASSOCIATION_TYPENAME).scalar()
+            return everything - associations
+
+        if maxrecords <= 0 or self._asks_for_hits():
+            return [str(count()), []]
+        if USE_HUBCAT_SORT and not (sortby or {}).get('spatial'):
+            page = self._sorted_page(matching, self._sort_columns(sortby), maxrecords,
+                                     startposition)
+        else:   # pycsw's one-key ORDER BY (a spatial sort; bench/sort_page.py to compare)
+            query = matching(self.dataset)
+            if sortby is not None:
+                column = getattr(self.dataset, sortby['propertyname'])
+                if sortby.get('spatial'):
+                    column = func.get_geometry_area(column)
+                query = query.order_by(column.desc() if sortby['order'] == 'DESC' else column)
+            page = query.limit(maxrecords).offset(startposition).all()
+        if 0 < len(page) < maxrecords or (startposition == 0 and not page):
+            return [str(startposition + len(page)), page]
+        return [str(count()), page]
+
+    def _asks_for_hits(self) -> bool:
+        """True when the GetRecords being answered says resultType="hits"."""
+        kvp = getattr(getattr(self.context, 'server', None), 'kvp', None) or {}
+        return kvp.get('resulttype') == 'hits'
 
     def _sort_columns(self, sortby) -> list[tuple[str, str]]:
         """(column, order) of the request's sort keys: every key HubCat read
@@ -143,23 +192,20 @@ class HubCatRepository(Repository):
             columns.append((column, order))
         return columns
 
-    def _sorted_query(self, constraint, columns: list, maxrecords, startposition) -> list:
-        """pycsw's query (count, then one page), ordered by :func:`hubcat.sorting.order_clauses`:
-        every key, then the identifier, so that pages never overlap.  The page's identifiers
-        are found first and their rows read after: the database sorts narrow rows, not every
-        matching record with its documents."""
-        query = self.session.query(self.dataset.identifier)
-        if 'where' in constraint:
-            query = query.filter(text(constraint['where'])).params(
-                self._create_values(constraint['values']))
-        total = self._get_repo_filter(query).count()
-        query = query.order_by(*sorting.order_clauses(
+    def _sorted_page(self, matching, columns: list, maxrecords: int, startposition: int) -> list:
+        """One page ordered by :func:`hubcat.sorting.order_clauses` (every key, then a
+        unique row key, so that pages never overlap).  The page's identifiers are found
+        first and their rows read after: the database sorts narrow rows, not every
+        matching record with its documents.
+
+        :param matching: ``matching(*entities)``: the filtered query of those entities
+        """
+        query = matching(self.dataset.identifier).order_by(*sorting.order_clauses(
             self.dataset.__table__, columns, self.engine.dialect.name, self.collate))
-        ids = [row[0] for row in self._get_repo_filter(query).limit(maxrecords)
-               .offset(startposition)]
+        ids = [row[0] for row in query.limit(maxrecords).offset(startposition)]
         rows = {row.identifier: row for row in self.session.query(self.dataset).filter(
             self.dataset.identifier.in_(ids))} if ids else {}
-        return [str(total), [rows[i] for i in ids if i in rows]]
+        return [rows[i] for i in ids if i in rows]
 
     def query_domain(self, domain, typenames, domainquerytype='list', count=False):
         """pycsw's GetDomain query, on a column of the table only; multi-valued columns
@@ -247,13 +293,23 @@ class HubCatRepository(Repository):
             query = query.filter(text(self.filter))
         return query.all()
 
+    def _association_rule(self) -> str:
+        """Which rows the query being answered may return: 'only' associations, 'all'
+        rows, or rows that are 'not' associations (every query but the two others)."""
+        if associations_only() or (self._typenames and list(self._typenames) == [ASSOCIATION_TYPENAME]):
+            return 'only'
+        if self._typenames and ASSOCIATION_TYPENAME in self._typenames:
+            return 'all'
+        return 'not'
+
     def _get_repo_filter(self, query):
         """The repository filter, plus the association typename rule."""
         query = super()._get_repo_filter(query)
         typename = self.dataset.typename
-        if associations_only() or (self._typenames and list(self._typenames) == [ASSOCIATION_TYPENAME]):
+        rule = self._association_rule()
+        if rule == 'only':
             return query.filter(typename == ASSOCIATION_TYPENAME)
-        if self._typenames and ASSOCIATION_TYPENAME in self._typenames:
+        if rule == 'all':
             return query
         if self.dbtype == 'sqlite':
             return query.filter(self._not_an_association())

@@ -4,6 +4,9 @@ OWS Context): harvested once per session and backend, as a user's would be.
 ``hubcat``: (base URL, number of CITE records) of a HubCat on 127.0.0.1 that harvested the
 real STA server (50 Things, 200 Datastreams) and the 52North example SOS (its fixture
 capabilities over HTTP), and holds the 12 CITE Dublin Core records inserted through CSW-T.
+The STA Datastreams (last observation 2024-06-01) are online; the SOS source is harvested
+with ``stale_after`` 2000 days, so its offerings (last observation 2019-03-28) and their
+procedures are offline with reason ``stale``: both statuses are in the catalogue.
 """
 from __future__ import annotations
 
@@ -23,8 +26,11 @@ from sos_support import Route, SosFixtureServer, fixture
 
 CITE = Path(__file__).resolve().parents[1].parent / 'shared/fixtures/csw_records/cite_dc'
 CSW_NS = 'http://www.opengis.net/cat/csw/2.0.2'
-STA_RECORDS = 251      # 1 service, 50 Things, 200 Datastreams
-SOS_RECORDS = 9        # 1 service, 4 offerings, 4 procedures
+STA_RECORDS = 251      # 1 service, 50 Things, 200 Datastreams: all online
+SOS_RECORDS = 9        # 1 service (online), 4 offerings, 4 procedures (offline, stale)
+SOS_STALE = 8
+#: base URL of a ``hubcat`` fixture -> its database URL (for ``hubcat serve`` on the same data)
+DATABASES: dict[str, str] = {}
 
 
 def _insert_cite(csw_url: str) -> int:
@@ -52,48 +58,44 @@ def sos_url():
     sos.stop()
 
 
-def _filled(backend: str, tmp_path_factory, sta_server: str, sos_url: str):
-    """Yield (base URL, number of CITE records) of a filled, live HubCat on one backend."""
-    url, cleanup = make_database(backend, tmp_path_factory.mktemp('filled'))
-    config = make_config(url, hubcat={'map_tiles': ''})   # no base map: nothing leaves the machine
-    init_db(config.database_url)
-    registry = SourceRegistry(config.database_url)
-    for source_url, kind, options in ((sta_server, 'sta', {}),
-                                      (sos_url, 'sos', {'describe_sensor': False})):
-        source = registry.add(source_url, kind, name=kind, stale_after='36500d', options=options)
-        assert run_harvest(config, source.id).outcome == 'success'
-    server = LiveServer(create_app(config, init_database=False))
-    cite = _insert_cite(server.url + '/csw')
-    yield server.url, cite
-    server.close()
-    cleanup()
-
-
 @pytest.fixture(scope='session')
-def hubcat_sqlite(tmp_path_factory, sta_server, sos_url):
-    """The filled HubCat on SQLite."""
-    yield from _filled('sqlite', tmp_path_factory, sta_server, sos_url)
+def filled_hubcats(tmp_path_factory, sta_server, sos_url):
+    """backend -> (base URL, number of CITE records): each backend filled once a session."""
+    made: dict = {}
+    closers = []
 
+    def get(backend: str) -> tuple[str, int]:
+        if backend not in made:
+            url, cleanup = make_database(backend, tmp_path_factory.mktemp('filled'))
+            closers.append(cleanup)
+            config = make_config(url, hubcat={'map_tiles': ''})   # no base map: nothing leaves
+            init_db(config.database_url)
+            registry = SourceRegistry(config.database_url)
+            for source_url, kind, stale_after, options in (
+                    (sta_server, 'sta', '36500d', {}),
+                    (sos_url, 'sos', '2000d', {'describe_sensor': False})):
+                source = registry.add(source_url, kind, name=kind, stale_after=stale_after,
+                                      options=options)
+                assert run_harvest(config, source.id).outcome == 'success'
+            server = LiveServer(create_app(config, init_database=False))
+            closers.append(server.close)
+            made[backend] = (server.url, _insert_cite(server.url + '/csw'))
+            DATABASES[server.url] = config.database_url
+        return made[backend]
 
-@pytest.fixture(scope='session')
-def hubcat_postgresql(tmp_path_factory, sta_server, sos_url):
-    """The filled HubCat on PostgreSQL (without PostGIS)."""
-    yield from _filled('postgresql', tmp_path_factory, sta_server, sos_url)
-
-
-@pytest.fixture(scope='session')
-def hubcat_postgis(tmp_path_factory, sta_server, sos_url):
-    """The filled HubCat on PostgreSQL with PostGIS."""
-    yield from _filled('postgis', tmp_path_factory, sta_server, sos_url)
+    yield get
+    for close in reversed(closers):
+        close()
 
 
 @pytest.fixture(scope='session', params=_BACKENDS)
-def hubcat(request):
+def hubcat(request, filled_hubcats):
     """(base URL, number of CITE records) of the filled, live HubCat (module docstring)."""
-    return request.getfixturevalue(f'hubcat_{request.param}')
+    return filled_hubcats(request.param)
 
 
 @pytest.fixture(scope='session', params=SEARCH_BACKENDS)
-def hubcat_search(request):
-    """:func:`hubcat` on every search backend (PostgreSQL with PostGIS too, when set up)."""
-    return request.getfixturevalue(f'hubcat_{request.param}')
+def hubcat_search(request, filled_hubcats):
+    """:func:`hubcat` on every search backend: also PostgreSQL with PostGIS when the tests
+    have one (``HUBCAT_TEST_POSTGIS_DATABASE_URL``), which compares geometries exactly."""
+    return filled_hubcats(request.param)

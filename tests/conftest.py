@@ -329,5 +329,4 @@ def load_json(relative: str) -> Optional[dict]:
 
 
 # the filled, live HubCat shared by the web-face tests (session scope: harvested once)
-from catalogue_fixtures import (hubcat, hubcat_postgis, hubcat_postgresql, hubcat_search,  # noqa: E402,F401
-                                hubcat_sqlite, sos_url)
+from catalogue_fixtures import filled_hubcats, hubcat, hubcat_search, sos_url  # noqa: E402,F401

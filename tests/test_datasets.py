@@ -25,7 +25,7 @@ from hubcat.db import init_db
 from hubcat.demo.data import generate
 from hubcat.demo.sos import capabilities, create_sos_app, gauge_offerings
 from hubcat.demo.sta import create_sta_app, serve_in_thread
-from hubcat.records import HAS_MEMBER, OPERATES_ON
+from hubcat.records import HAS_MEMBER, OPERATES_ON, CatalogRecord
 from schemas import assert_valid, iso19139
 from sos_support import Route, SosFixtureServer
 
@@ -225,3 +225,37 @@ def test_dataset_online_while_one_service_answers(demo, tmp_path):
     cat.mark_unreachable(1)
     dernau = dataset_rows(cat)['Dernau river gauge: Water level']
     assert (dernau['hc_status'], dernau['hc_status_reason']) == ('offline', 'unreachable')
+
+
+def test_station_names_match_case_and_space_blind_and_each_offered_property_counts(demo, tmp_path):
+    """Rules 1-3 of docs/datasets.md without a mapping file: 'DERNAU   River  Gauge' (SOS) is
+    the STA Thing 'Dernau river gauge'; an offering with two properties the Thing also has
+    (Water level, Water temperature) makes a dataset for each; 'Dernau river gauge-2' is
+    another station (no fuzzy matching)."""
+    sos_ns = {'swes': 'http://www.opengis.net/swes/2.0'}
+    doc = etree.fromstring(capabilities(demo['incident'], 'http://example.invalid/sos'))
+    names = {n.text: n for n in doc.iterfind('.//swes:name', sos_ns)}
+    dernau = names['Dernau river gauge']
+    dernau.text = '  DERNAU   River  Gauge '
+    offered = dernau.getparent().find('swes:observableProperty', sos_ns)
+    second = etree.Element(offered.tag)
+    second.text = 'water  TEMPERATURE'       # a plain name, compared like station names
+    offered.addnext(second)
+    other = next(n for name, n in names.items() if name != 'Dernau river gauge')
+    other_name = other.text
+    other.text = other_name + '-2'
+    records = harvest_document(etree.tostring(doc))
+    database = f'sqlite:///{tmp_path / "rules.db"}'
+    init_db(database)
+    cat = Catalogue(database)
+    cat.sync(1, demo['sta'], stale_after=86400, now=NOW)
+    cat.sync(2, records, stale_after=86400, now=NOW)
+    datasets = dataset_rows(cat)
+    assert {'Dernau river gauge: Water level', 'Dernau river gauge: Water temperature'} <= \
+        set(datasets)
+    assert f'{other_name}: Water level' not in datasets
+    temperature = datasets['Dernau river gauge: Water temperature']
+    members = sorted(cat.get(m)['hc_kind'] for m in
+                     CatalogRecord.from_json(cat.get(temperature['identifier'])['hc_record'])
+                     .slots['member'])
+    assert members == ['datastream', 'offering']

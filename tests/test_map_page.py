@@ -1,5 +1,6 @@
 """The map page in a real browser: headless Chromium (Debian's chromium and chromium-driver,
-driven by Selenium) loads /map from the filled, live HubCat (tests/catalogue_fixtures.py).
+driven by Selenium) loads /map from ``hubcat serve`` (the CLI, in its own process) on the
+harvested catalogue of tests/catalogue_fixtures.py.
 
 It counts the markers against OGC API - Records, filters by observed property and status,
 opens a popup, and writes a screenshot to ``test-artifacts/map.png`` for people to look at.
@@ -7,7 +8,11 @@ opens a popup, and writes a screenshot to ``test-artifacts/map.png`` for people 
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -15,6 +20,10 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from catalogue_fixtures import DATABASES
+from conftest import ADMIN_TOKEN
+from ops_servers import poll
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / 'test-artifacts'
 ITEMS = '/records/collections/sensors/items'
@@ -39,6 +48,35 @@ def browser():
     chrome.quit()
 
 
+@pytest.fixture(scope='module')
+def site(hubcat, tmp_path_factory):
+    """The base URL of ``hubcat serve`` on the filled catalogue (no base map tiles)."""
+    folder = tmp_path_factory.mktemp('serve')
+    config, log = folder / 'pycsw.cfg', (folder / 'serve.log').open('wb')
+    config.write_text(f'[repository]\ndatabase={DATABASES[hubcat[0]]}\n'
+                      f'[hubcat]\nadmin_token={ADMIN_TOKEN}\nmap_tiles=\n')
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'hubcat', '--config', str(config), 'serve', '--host', '127.0.0.1',
+         '--port', str(port), '--no-scheduler'],
+        env={'PATH': '/usr/bin:/bin'}, stdout=log, stderr=subprocess.STDOUT)
+    url = f'http://127.0.0.1:{port}'
+
+    def up():
+        assert process.poll() is None, (folder / 'serve.log').read_text()[-2000:]
+        try:
+            return requests.get(url + '/healthz', timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+    poll(up, message='hubcat serve answering')
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
 def _ready(browser) -> None:
     WebDriverWait(browser, 60).until(
         lambda b: b.find_element(By.TAG_NAME, 'body').get_attribute('data-state') in
@@ -47,9 +85,10 @@ def _ready(browser) -> None:
         browser.find_element(By.ID, 'summary').text
 
 
-def _expected_markers(base: str, **params) -> int:
-    """One marker per Thing (its Datastreams share it), SOS offering and procedure with a place."""
-    keys, url = set(), f'{base}{ITEMS}'
+def _marker_statuses(base: str, **params) -> dict[str, str]:
+    """Marker key -> 'online' / 'offline': one marker per Thing (its Datastreams share it), SOS
+    offering and procedure with a place; online when any of its records is."""
+    keys, url = {}, f'{base}{ITEMS}'
     params = dict(params, type=MARKER_TYPES, limit=100)
     while url:
         page = requests.get(url, params=params, timeout=60).json()
@@ -58,18 +97,32 @@ def _expected_markers(base: str, **params) -> int:
             if feature['geometry'] is None:
                 continue
             props = feature['properties']
-            keys.add(props.get('thingIdentifier') if props['type'] == 'datastream'
-                     else feature['id'])
+            key = props.get('thingIdentifier') if props['type'] == 'datastream' else feature['id']
+            if keys.get(key) != 'online':
+                keys[key] = 'offline' if props.get('status') == 'offline' else 'online'
         url = next((link['href'] for link in page['links'] if link['rel'] == 'next'), None)
-    return len(keys)
+    return keys
+
+
+def _expected_markers(base: str, **params) -> int:
+    """How many markers the map should show for a search."""
+    return len(_marker_statuses(base, **params))
 
 
 def _markers(browser) -> int:
     return int(browser.find_element(By.TAG_NAME, 'body').get_attribute('data-markers'))
 
 
-def test_map_shows_every_sensor_filters_and_opens_a_popup(hubcat, browser):
-    base, _ = hubcat
+def _popup(browser):
+    """The open popup, once shown (it fades in)."""
+    def shown(b):
+        found = b.find_elements(By.CSS_SELECTOR, '.leaflet-popup-content')
+        return found[0] if found and found[0].text else False
+    return WebDriverWait(browser, 30).until(shown)
+
+
+def test_map_shows_every_sensor_filters_and_opens_a_popup(site, browser):
+    base = site
     browser.get(base + '/map')
     _ready(browser)
     everything = _expected_markers(base)
@@ -99,14 +152,13 @@ def test_map_shows_every_sensor_filters_and_opens_a_popup(hubcat, browser):
     first = browser.find_element(By.CSS_SELECTOR, '#list li')
     title = first.text.split(' thing,')[0].split(' datastream,')[0]
     first.click()
-    popup = WebDriverWait(browser, 30).until(
-        lambda b: b.find_element(By.CSS_SELECTOR, '.leaflet-popup-content'))
+    popup = _popup(browser)
     assert title in popup.text and 'online' in popup.text and 'Water level' in popup.text
     browser.save_screenshot(str(ARTIFACTS / 'map-popup.png'))
 
 
-def test_list_pages_through_results_and_free_text(hubcat, browser):
-    base, _ = hubcat
+def test_list_pages_through_results_and_free_text(site, browser):
+    base = site
     browser.get(base + '/map')
     _ready(browser)
     body = browser.find_element(By.TAG_NAME, 'body')
@@ -127,8 +179,8 @@ def test_list_pages_through_results_and_free_text(hubcat, browser):
     assert listed == [f['id'] for f in expected['features']]     # from the first page again
 
 
-def test_browsers_are_sent_to_the_map_and_nothing_comes_from_a_cdn(hubcat):
-    base, _ = hubcat
+def test_browsers_are_sent_to_the_map_and_nothing_comes_from_a_cdn(site):
+    base = site
     answer = requests.get(base + '/', headers={'Accept': 'text/html'}, timeout=30)
     assert answer.url.endswith('/map') and '/vendor/leaflet/leaflet.js' in answer.text
     assert 'https://' not in answer.text.replace('data-tiles=""', '')
@@ -136,3 +188,111 @@ def test_browsers_are_sent_to_the_map_and_nothing_comes_from_a_cdn(hubcat):
     for asset in ('/vendor/leaflet/leaflet.js', '/vendor/markercluster/leaflet.markercluster.js',
                   '/map/static/map.js'):
         assert requests.get(base + asset, timeout=30).status_code == 200, asset
+
+
+def test_offline_sensors_are_red_with_their_reason_and_the_service_type_filters(site, browser):
+    """The SOS of the catalogue is stale (tests/catalogue_fixtures.py): its sensors are
+    offline, shown red (markers, clusters, legend) with the reason 'stale'."""
+    base = site
+    browser.get(base + '/map')
+    _ready(browser)
+    statuses = _marker_statuses(base)
+    offline = sum(1 for s in statuses.values() if s == 'offline')
+    assert 0 < offline < len(statuses)
+    legend = browser.find_element(By.ID, 'legend').text
+    assert f'{len(statuses) - offline} online' in legend
+    assert f'{offline} offline (stale)' in legend
+    titles = [c.get_attribute('title') for c in browser.find_elements(
+        By.CSS_SELECTOR, '.marker-cluster.cluster-offline > div, .marker-cluster.cluster-mixed > div')]
+    assert any('offline (stale)' in t for t in titles), titles          # a red cluster says why
+    assert browser.find_elements(By.CSS_SELECTOR, '.marker-cluster.cluster-online')
+
+    Select(browser.find_element(By.ID, 'serviceType')).select_by_value('SOS')
+    _ready(browser)
+    sos = _marker_statuses(base, serviceType='SOS')
+    assert _markers(browser) == len(sos) == offline and set(sos.values()) == {'offline'}
+    assert browser.find_element(By.ID, 'legend').text.startswith('● 0 online')
+    assert not browser.find_elements(By.CSS_SELECTOR, '.marker-cluster.cluster-online, '
+                                                      '.marker-cluster.cluster-mixed')
+    assert 'serviceType=SOS' in browser.find_element(By.ID, 'context').get_attribute('href')
+    offering = next(li for li in browser.find_elements(By.CSS_SELECTOR, '#list li')
+                    if ' offering,' in li.text)
+    assert 'offline' in offering.text
+    offering.click()
+    popup = _popup(browser)
+    assert 'offline (stale)' in popup.text and 'last seen' in popup.text
+    hrefs = [a.get_attribute('href') for a in popup.find_elements(By.TAG_NAME, 'a')]
+    assert any('request=GetObservation' in h for h in hrefs), hrefs
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / 'map-offline.png'))
+
+    Select(browser.find_element(By.ID, 'serviceType')).select_by_value('STA')
+    _ready(browser)
+    assert _markers(browser) == _expected_markers(base, serviceType='STA') == \
+        len(statuses) - offline
+
+
+def test_popup_gives_unit_and_observations_and_the_extent_filters(site, browser):
+    base = site
+    browser.get(base + '/map')
+    _ready(browser)
+    Select(browser.find_element(By.ID, 'observedProperty')).select_by_visible_text('Water level')
+    _ready(browser)
+    gauges = _markers(browser)
+    first = browser.find_element(By.CSS_SELECTOR, '#list li')
+    first.click()
+    popup = _popup(browser)
+    streams = requests.get(base + ITEMS, params={'observedProperty': 'Water level',
+                                                  'type': 'datastream', 'limit': 100},
+                           timeout=30).json()['features']
+    units = {f['properties']['unit'] for f in streams}
+    assert any(f'unit {unit}' in popup.text or f'[{unit}]' in popup.text for unit in units), \
+        (units, popup.text)                 # the record's row, or a Thing's Datastream line
+    assert 'last seen' in popup.text and 'online' in popup.text
+    observations = [a.get_attribute('href') for a in popup.find_elements(By.TAG_NAME, 'a')
+                    if a.get_attribute('href').endswith('/Observations')]
+    assert observations
+    assert 'value' in requests.get(observations[0], params={'$top': '1'}, timeout=30).json()
+
+    browser.find_element(By.ID, 'extent').click()       # the map now shows one gauge up close
+    _ready(browser)
+    context = browser.find_element(By.ID, 'context')
+    assert 'Open in a client' in context.text
+    query = dict(parse_qsl(urlsplit(context.get_attribute('href')).query))
+    assert query['observedProperty'] == 'Water level' and len(query['bbox'].split(',')) == 4
+    boxed = _expected_markers(base, observedProperty='Water level', bbox=query['bbox'])
+    assert _markers(browser) == boxed and 0 < boxed < gauges
+    doc = requests.get(context.get_attribute('href'), timeout=30).json()
+    assert doc['type'] == 'FeatureCollection'
+    assert 'Water level' in {r['properties']['title'] for r in doc['features']}
+    whole = requests.get(base + '/api/context', params={'observedProperty': 'Water level'},
+                         timeout=30).json()
+    assert doc['properties']['subtitle'] != whole['properties']['subtitle']
+
+
+def test_a_things_popup_lists_its_datastreams_with_unit_status_and_observations(site, browser):
+    base = site
+    thing = requests.get(base + ITEMS, params={'type': 'thing', 'limit': 1},
+                         timeout=30).json()['features'][0]
+    streams = requests.get(base + ITEMS, params={'type': 'datastream', 'limit': 100,
+                                                 'thingIdentifier': thing['id']},
+                           timeout=30).json()['features']
+    assert streams
+    browser.get(base + '/map')
+    _ready(browser)
+    browser.find_element(By.ID, 'q').send_keys(thing['properties']['title'])
+    browser.find_element(By.CSS_SELECTOR, '#search button').click()
+    _ready(browser)
+    browser.find_element(By.CSS_SELECTOR, f'#list li[data-id="{thing["id"]}"]').click()
+    popup = _popup(browser)
+    assert thing['properties']['title'] in popup.text
+    assert f'{len(streams)} matching Datastreams' in popup.text
+    lines = popup.find_elements(By.CSS_SELECTOR, 'ul.streams li')
+    assert len(lines) == len(streams)
+    for stream in streams:
+        line = next(li for li in lines if stream['properties']['title'] in li.text)
+        assert f"[{stream['properties']['unit']}]" in line.text
+        assert stream['properties']['status'] in line.text
+        observations = line.find_element(By.CSS_SELECTOR, 'a.observations').get_attribute('href')
+        assert observations == next(link['href'] for link in stream['links']
+                                    if link.get('title') == 'Observations')

@@ -3,6 +3,7 @@ queryables and the OpenAPI description (plain dicts, rendered as JSON or HTML)."
 from __future__ import annotations
 
 from hubcat import __version__
+from hubcat.oarec.cql2 import CRS84, GEOMETRY, TIMESTAMP_QUERYABLES
 from hubcat.oarec.params import queryables, sortables
 from hubcat.sorting import MAX_KEYS
 from hubcat.oarec.search import COLLECTIONS
@@ -26,10 +27,24 @@ CONFORMANCE = (
     'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
     'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
 )
+#: CQL2 filtering (hubcat/oarec/cql2.py; tests/test_records_filter.py checks each class)
+FILTER_CONFORMANCE = (
+    'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
+    'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter',
+    'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text',
+    'http://www.opengis.net/spec/cql2/1.0/conf/cql2-json',
+    'http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2',
+    'http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison',
+    'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions',
+)
+#: LIKE matching case as CQL2 asks: not on SQLite, whose LIKE ignores ASCII case (HubCat's
+#: filter translation, shared with CSW, keeps SQLite's LIKE)
+ADVANCED_COMPARISON = 'http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators'
+#: every geometry type in S_INTERSECTS: only where footprints are compared exactly (SQLite
+#: with shapely, PostGIS), not on PostgreSQL without PostGIS (envelopes)
+SPATIAL_PLUS = 'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus'
 #: queryable -> JSON schema type (strings unless listed)
-_TYPES = {'hubcat:LastSeen': 'date-time', 'hubcat:StatusChanged': 'date-time',
-          'dct:modified': 'date-time', 'hubcat:PhenomenonTimeBegin': 'date-time',
-          'hubcat:PhenomenonTimeEnd': 'date-time'}
+_TYPES = {name: 'date-time' for name in TIMESTAMP_QUERYABLES}
 _ENUMS = {'hubcat:Status': ['online', 'offline'],
           'hubcat:StatusReason': ['removed', 'stale', 'unreachable'],
           'hubcat:ServiceType': ['STA', 'SOS'],
@@ -60,9 +75,12 @@ def landing_page(base: str, title: str) -> dict:
     }
 
 
-def conformance() -> dict:
-    """``/records/conformance``."""
-    return {'conformsTo': list(CONFORMANCE)}
+def conformance(dbtype: str) -> dict:
+    """``/records/conformance`` of a catalogue on ``dbtype`` (pycsw's: ``sqlite``,
+    ``postgresql``, ``postgresql+postgis+...``), which decides two CQL2 classes."""
+    return {'conformsTo': list(CONFORMANCE) + list(FILTER_CONFORMANCE)
+            + ([ADVANCED_COMPARISON] if dbtype != 'sqlite' else [])
+            + ([SPATIAL_PLUS] if dbtype != 'postgresql' else [])}
 
 
 def collection(base: str, collection_id: str, extent=None) -> dict:
@@ -126,6 +144,8 @@ def queryables_document(base: str, collection_id: str) -> dict:
                            'enum': _ENUMS['hubcat:EntityType']},
                   'externalIds': {'title': 'Identifiers the sources give records: value or '
                                   'scheme:value (CSW: hubcat:ExternalId)', 'type': 'string'}}
+    properties[GEOMETRY] = {'title': 'Footprint (CRS84), for S_INTERSECTS and the other '
+                            'spatial functions of filter', 'format': 'geometry-any'}
     properties.update((name, _property_schema(name, csw_name))
                       for name, csw_name in queryables().items())
     return _schema_document(base, collection_id, 'queryables', properties)
@@ -134,7 +154,7 @@ def queryables_document(base: str, collection_id: str) -> dict:
 def sortables_document(base: str, collection_id: str) -> dict:
     """``/collections/{id}/sortables``: a JSON schema of the properties ``sortby`` takes."""
     properties = {name: _property_schema(name, csw_name) for name, csw_name in sortables().items()}
-    properties['id']['title'] = 'Record identifier (every sort ends with it: ties keep one order)'
+    properties['id']['title'] = 'Record identifier'
     return _schema_document(base, collection_id, 'sortables', properties)
 
 
@@ -165,9 +185,15 @@ def openapi(base: str) -> dict:
               'fileIdentifier)', array),
         param('sortby', f'up to {MAX_KEYS} comma-separated sort keys, +name (or name) '
               'ascending, -name descending, names from /collections/{collectionId}/sortables; '
-              'ties are ordered by id, text by code point, records without a value come last',
+              'ties keep one fixed order, text by code point, records without a value come last',
               array),
         param('f', 'json or html', {'type': 'string', 'enum': ['json', 'html']}),
+        param('filter', 'a CQL2 filter on the queryables (README: OGC API - Records): '
+              "e.g. status = 'online' AND S_INTERSECTS(geometry, BBOX(8, 47, 9, 48))"),
+        param('filter-lang', 'the encoding of filter',
+              {'type': 'string', 'enum': ['cql2-text', 'cql2-json'], 'default': 'cql2-text'}),
+        param('filter-crs', 'the CRS of the geometries in filter (CRS84 only)',
+              {'type': 'string', 'format': 'uri', 'enum': [CRS84], 'default': CRS84}),
         param('distributedSearch', 'true: search the peer catalogues too (OGC API - Records '
               'Part 4, draft): merged records and federatedSearchResults',
               {'type': 'boolean', 'default': False}),

@@ -62,6 +62,7 @@ def sensor_properties(record: CatalogRecord, row) -> dict:
     labels = record.property_labels()   # canonical where a parameter dictionary maps
     properties = {
         'type': record.kind,
+        'entityType': record.kind,                  # the queryable of the same name
         'title': record.title,
         'description': record.abstract,
         'keywords': list(record.keywords),
@@ -94,7 +95,7 @@ def plain_properties(row) -> dict:
         'title': row.title or row.identifier,
         'description': row.abstract,
         'keywords': [k for k in (row.keywords or '').split(',') if k],
-        'updated': _timestamp(row.date_modified or row.date),
+        'updated': _timestamp(row.date_modified),   # dct:modified, what updated= filters
         'created': _timestamp(row.insert_date),
         'externalIds': external_ids.as_json(external_ids.plain_ids(
             {'schema': row.schema, 'identifier': row.identifier})),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timezone
 from typing import Optional
 
 from hubcat.sorting import MAX_KEYS
+from hubcat.times import iso, parse_time
 from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS, SENSOR_QUERYABLES
 
 #: OGC API names of the core queryables -> CSW queryable names
@@ -23,9 +24,12 @@ CORE_QUERYABLES = {
 }
 #: the CSW queryable ``externalIds`` searches
 EXTERNAL_ID = 'hubcat:ExternalId'
+#: CSW names of the queryables holding a date-time
+DATE_TIME_QUERYABLES = ('dct:modified', 'hubcat:LastSeen', 'hubcat:StatusChanged',
+                        'hubcat:PhenomenonTimeBegin', 'hubcat:PhenomenonTimeEnd')
 #: parameters that are not property filters
 RESERVED = ('bbox', 'datetime', 'limit', 'offset', 'q', 'type', 'ids', 'externalIds',
-            'sortby', 'f', 'bbox-crs')
+            'sortby', 'f', 'bbox-crs', 'filter', 'filter-lang', 'filter-crs')
 DEFAULT_LIMIT = 10
 _CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 _OPEN = ('', '..')
@@ -68,6 +72,7 @@ class ItemsQuery:
     external_ids: list[str] = field(default_factory=list)   # values or scheme:value
     properties: dict[str, str] = field(default_factory=dict)
     sortby: list[tuple[str, bool]] = field(default_factory=list)   # (queryable, ascending)
+    filter: object = None       # the OGC Filter predicate of a CQL2 filter (hubcat.oarec.cql2)
 
 
 def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
@@ -77,6 +82,7 @@ def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
 
     :raises ParameterError: on a repeated, unknown or malformed parameter
     """
+    from hubcat.oarec.cql2 import items_filter   # it reads this module's queryables
     known = queryables()
     for name in args:
         if len(args.getlist(name)) > 1:
@@ -96,9 +102,29 @@ def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
         types=_list(args.get('type')),
         ids=_list(args.get('ids')),
         external_ids=_list(args.get('externalIds')),
-        properties={known[n]: args.get(n) for n in args if n in known},
+        properties={known[n]: _property(n, known[n], args.get(n)) for n in args if n in known},
         sortby=_sortby(args.get('sortby')),
+        filter=items_filter(args),
     )
+
+
+def _property(name: str, csw_name: str, value: str) -> str:
+    """A property filter's value; a date-time one must read as a date or date-time."""
+    if csw_name in DATE_TIME_QUERYABLES and parse_time(value) is None:
+        raise ParameterError(name, f'{name} must be an RFC 3339 date or date-time, '
+                             f'got {value!r}')
+    return value
+
+
+def time_forms(value: str) -> list[str]:
+    """The stored texts a date-time filter value equals: as given, HubCat's
+    ``YYYY-MM-DDTHH:MM:SSZ``, and the bare date for midnight (how loaded Dublin Core and
+    ISO records keep ``dct:modified``), so ``updated=`` finds what a record shows."""
+    instant = parse_time(value).astimezone(timezone.utc)
+    forms = [value, iso(instant)]
+    if instant.time() == time.min:
+        forms.append(instant.date().isoformat())
+    return list(dict.fromkeys(forms))
 
 
 def _list(value: Optional[str]) -> list[str]:

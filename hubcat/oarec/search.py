@@ -7,6 +7,7 @@ renders.  One query engine: OGC API and CSW cannot disagree on what matches.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -17,7 +18,7 @@ from hubcat.config import Config
 from hubcat.csw import run_pycsw
 from hubcat.db import get_engine, records_table
 from hubcat.federation.csw_request import CSW, NAMESPACES
-from hubcat.oarec.params import EXTERNAL_ID, ItemsQuery
+from hubcat.oarec.params import EXTERNAL_ID, DATE_TIME_QUERYABLES, ItemsQuery, time_forms
 from hubcat.ows import OWS_NS
 
 DC = NAMESPACES['dc']
@@ -115,9 +116,12 @@ def conditions(collection: str, query: ItemsQuery) -> list:
     if query.external_ids:   # exact per value (hubcat.multivalue, hubcat.external_ids)
         found.append(f.combine('Or', [f.equal(EXTERNAL_ID, i) for i in query.external_ids]))
     for prop, value in query.properties.items():
-        found.append(f.equal(prop, value))
+        values = time_forms(value) if prop in DATE_TIME_QUERYABLES else [value]
+        found.append(f.combine('Or', [f.equal(prop, v) for v in values]))
     if query.bbox:
         found.append(f.bbox(query.bbox))
+    if query.filter is not None:
+        found.append(copy.deepcopy(query.filter))
     if query.interval:
         start, end = query.interval
         if start:

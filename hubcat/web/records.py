@@ -16,6 +16,7 @@ from hubcat.oarec.geojson import GEOJSON, record_feature
 from hubcat.oarec.params import ParameterError, parse_items_query
 from hubcat.oarec.search import (COLLECTIONS, SearchFailed, getrecords, rows_by_identifier,
                                   search)
+from hubcat.repository import dbtype
 from hubcat.times import iso, utcnow
 from hubcat.web import distributed as distributed_search
 
@@ -90,7 +91,9 @@ def landing():
 @bp.get('/conformance')
 def conformance():
     """The conformance declaration."""
-    return respond(dict(documents.conformance(), title='Conformance'), 'conformance')
+    config = current_app.config['HUBCAT']
+    document = documents.conformance(dbtype(config.database_url, config.table))
+    return respond(dict(document, title='Conformance'), 'conformance')
 
 
 @bp.get('/openapi')

@@ -5,11 +5,22 @@
   const MARKER_TYPES = 'thing,datastream,offering,procedure';  // one marker per Thing, offering, procedure
   const PAGE = 20, MAX_MARKERS = 5000;
   const body = document.body;
-  const map = L.map('map', {preferCanvas: true, maxZoom: 19}).setView([47, 8], 4);
+  const map = L.map('map', {maxZoom: 19}).setView([47, 8], 4);
   if (body.dataset.tiles) {
     L.tileLayer(body.dataset.tiles, {maxZoom: 19, attribution: '&copy; OpenStreetMap contributors'}).addTo(map);
   }
-  const cluster = L.markerClusterGroup();
+  // a cluster shows the status of what it holds: green all online, red all offline, amber mixed,
+  // and says why in its title (the reasons of its offline sensors)
+  const cluster = L.markerClusterGroup({iconCreateFunction: c => {
+    const children = c.getAllChildMarkers();
+    const offline = children.filter(m => m.options.status === 'offline');
+    const state = offline.length === 0 ? 'online' : offline.length === children.length ? 'offline' : 'mixed';
+    const size = children.length < 10 ? 'small' : children.length < 100 ? 'medium' : 'large';
+    const title = children.length + ' sensors' + (offline.length ? ', ' + offline.length + ' offline ' +
+      reasonText(offline.map(m => m.options.reason)) : ', all online');
+    return L.divIcon({html: '<div title="' + text(title) + '"><span>' + children.length + '</span></div>',
+      className: 'marker-cluster marker-cluster-' + size + ' cluster-' + state, iconSize: L.point(40, 40)});
+  }});
   map.addLayer(cluster);
   const markers = new Map();   // sensor key -> marker
   let sensorGroups = new Map();   // sensor key -> the records it shows
@@ -28,6 +39,14 @@
                           clamp(b.getEast(), 180), clamp(b.getNorth(), 90)].map(v => v.toFixed(5)).join(','));
     }
     return params;
+  }
+
+  function reasonText(reasons) {
+    // '(stale)' or '(stale 3, unreachable 1)'
+    const counts = new Map();
+    for (const r of reasons) counts.set(r || 'unknown', (counts.get(r || 'unknown') || 0) + 1);
+    if (counts.size === 1) return '(' + [...counts.keys()][0] + ')';
+    return '(' + [...counts].map(([r, n]) => r + ' ' + n).join(', ') + ')';
   }
 
   function text(value) {
@@ -78,10 +97,16 @@
     const streams = group.filter(f => f !== head);
     let html = popup(head);
     if (streams.length) {
-      html += '<p>' + streams.length + ' matching Datastreams:</p><ul>' + streams.map(f => {
+      html += '<p>' + streams.length + ' matching Datastreams:</p><ul class="streams">' + streams.map(f => {
+        const p = f.properties;
         const page = f.links.find(l => l.rel === 'alternate' && l.type === 'text/html');
-        return '<li><a target="_blank" href="' + text(page ? page.href : '#') + '">' + text(f.properties.title) +
-          '</a> <span class="' + text(f.properties.status) + '">' + text(f.properties.status) + '</span></li>';
+        const data = f.links.find(l => l.rel === 'related' && l.title === 'Observations');
+        return '<li><a target="_blank" href="' + text(page ? page.href : '#') + '">' + text(p.title) + '</a> ' +
+          text((p.observedProperty || []).join(', ')) + (p.unit ? ' [' + text(p.unit) + ']' : '') +
+          ' <span class="' + text(p.status) + '">' + text(p.status) +
+          (p.statusReason ? ' (' + text(p.statusReason) + ')' : '') + '</span>' +
+          (data ? ' <a target="_blank" class="observations" href="' + text(data.href) + '">Observations</a>' : '') +
+          '</li>';
       }).join('') + '</ul>';
     }
     return html;
@@ -110,17 +135,26 @@
     cluster.clearLayers();
     markers.clear();
     const layer = [];
+    const tally = {online: 0, offline: 0, reasons: []};
     for (const [key, group] of groups) {
       const online = group.some(f => f.properties.status !== 'offline');
+      const reason = online ? '' : (group[0].properties.statusReason || '');
+      tally[online ? 'online' : 'offline'] += 1;
+      if (!online) tally.reasons.push(reason);
       const marker = L.circleMarker(point(group[0]), {
         radius: 7, weight: 2, color: online ? '#1a7f37' : '#b42318', fillOpacity: 0.7,
+        status: online ? 'online' : 'offline', reason: reason,
         className: 'sensor ' + (online ? 'online' : 'offline')});
+      marker.bindTooltip(text(group[0].properties.title) + ': ' + (online ? 'online' : 'offline ' + reasonText([reason])));
       marker.bindPopup(() => groupPopup(group), {maxWidth: 360});
       markers.set(key, marker);
       layer.push(marker);
     }
     cluster.addLayers(layer);
     body.dataset.markers = String(markers.size);
+    document.getElementById('legend').innerHTML =
+      '<span class="online">&#9679; ' + tally.online + ' online</span> &nbsp; <span class="offline">&#9679; ' +
+      tally.offline + ' offline' + (tally.offline ? ' ' + text(reasonText(tally.reasons)) : '') + '</span>';
     if (!fitted && markers.size) {
       map.fitBounds(cluster.getBounds(), {maxZoom: 12});
       fitted = true;
