@@ -141,9 +141,7 @@ def queryables_document(base: str, collection_id: str) -> dict:
                   'q': {'title': 'Free text (title, description, keywords, sensor names)',
                         'type': 'string'},
                   'type': {'title': 'Record type', 'type': 'string',
-                           'enum': _ENUMS['hubcat:EntityType']},
-                  'externalIds': {'title': 'Identifiers the sources give records: value or '
-                                  'scheme:value (CSW: hubcat:ExternalId)', 'type': 'string'}}
+                           'enum': _ENUMS['hubcat:EntityType']}}
     properties[GEOMETRY] = {'title': 'Footprint (CRS84), for S_INTERSECTS and the other '
                             'spatial functions of filter', 'format': 'geometry-any'}
     properties.update((name, _property_schema(name, csw_name))
