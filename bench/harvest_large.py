@@ -34,7 +34,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -97,6 +99,29 @@ class Store:
                 conn.execute(text(f'DROP DATABASE IF EXISTS {self.name} WITH (FORCE)'))
             self.admin.dispose()
 
+    def sizes(self, top: int = 6) -> tuple[float, list[tuple[str, float]]]:
+        """(database MB, the ``top`` largest tables and indexes in MB)."""
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                if self.kind == 'sqlite':
+                    total = conn.execute(text('SELECT page_count * page_size FROM '
+                                              'pragma_page_count(), pragma_page_size()')).scalar()
+                    rows = conn.execute(text('SELECT name, sum(pgsize) FROM dbstat GROUP BY name '
+                                             'ORDER BY 2 DESC LIMIT :n'), {'n': top}).all()
+                else:
+                    total = conn.execute(text('SELECT pg_database_size(current_database())')
+                                         ).scalar()
+                    rows = conn.execute(text(
+                        "SELECT c.relname, CASE WHEN c.relkind = 'r' THEN pg_table_size(c.oid) "
+                        "ELSE pg_relation_size(c.oid) END FROM pg_class c "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') "
+                        "ORDER BY 2 DESC LIMIT :n"), {'n': top}).all()
+        finally:
+            engine.dispose()
+        return total / 2 ** 20, [(name, size / 2 ** 20) for name, size in rows]
+
     def counts(self) -> dict[tuple[str, str], int]:
         """Stored rows by (kind, status/reason)."""
         engine = create_engine(self.url)
@@ -125,17 +150,53 @@ def hubcat(cfg: Path, *args: str) -> str:
     return done.stdout
 
 
-def harvest(cfg: Path, work: Path, label: str) -> dict:
+class LeaseWatch(threading.Thread):
+    """Reads the source's lease every few seconds while a harvest runs: how often it was
+    renewed and the least time it had left (negative: it expired mid-harvest)."""
+
+    def __init__(self, url: str, every: float = 5.0):
+        super().__init__(daemon=True)
+        self.url, self.every = url, every
+        self.done = threading.Event()
+        self.renewals, self.least_left = 0, None
+
+    def run(self) -> None:
+        engine = create_engine(self.url)
+        last = None
+        try:
+            while not self.done.wait(self.every):
+                with engine.connect() as conn:
+                    until = conn.execute(text("SELECT lock_until FROM hubcat_sources "
+                                              "WHERE name = 'big'")).scalar()
+                if until is None:
+                    continue
+                if isinstance(until, str):
+                    until = datetime.fromisoformat(until)
+                if until.tzinfo is None:
+                    until = until.replace(tzinfo=timezone.utc)
+                left = (until - datetime.now(timezone.utc)).total_seconds()
+                self.least_left = left if self.least_left is None else min(self.least_left, left)
+                self.renewals += last is not None and until != last
+                last = until
+        finally:
+            engine.dispose()
+
+
+def harvest(cfg: Path, work: Path, label: str, url: str) -> dict:
     """``hubcat harvest`` in its own process, with its progress bar: seconds, peak RSS
-    (MB), summary line, progress output size."""
+    (MB), summary line, progress output size, the lease as seen from outside."""
     out_path, err_path = work / f'{label}.out', work / f'{label}.err'
     started = time.monotonic()
+    watch = LeaseWatch(url)
     with open(out_path, 'w') as out, open(err_path, 'w') as err:
         child = subprocess.Popen([sys.executable, '-m', 'hubcat', '--config', str(cfg),
                                   'harvest', 'big'], cwd=PROJECT,
                                  env=dict(os.environ, PYTHONPATH=str(PROJECT)),
                                  stdout=out, stderr=err)
+        watch.start()
         _, status, usage = os.wait4(child.pid, 0)
+    watch.done.set()
+    watch.join()
     seconds = time.monotonic() - started
     summary = (out_path.read_text().strip().splitlines() or ['(none)'])[-1]
     progress = err_path.read_text()
@@ -143,13 +204,22 @@ def harvest(cfg: Path, work: Path, label: str) -> dict:
         raise SystemExit(f'harvest {label} failed: {progress.strip()[-800:]}')
     return {'seconds': seconds, 'rss_mb': usage.ru_maxrss / 1024, 'summary': summary,
             'progress_bytes': len(progress.encode()), 'progress_lines': progress.count('\r')
-            + progress.count('\n')}
+            + progress.count('\n'), 'renewals': watch.renewals, 'least_left': watch.least_left,
+            'warnings': [line for line in progress.replace('\r', '\n').splitlines()
+                         if 'lease' in line.lower() or 'warning' in line.lower()]}
 
 
 def print_harvest(label: str, got: dict) -> None:
+    """The figures of one harvest, and the check of its lease."""
     print(f'  {label}: {got["seconds"]:.1f} s, peak RSS {got["rss_mb"]:.0f} MB, progress output '
           f'{got["progress_bytes"]} bytes ({got["progress_lines"]} updates)\n'
           f'    {got["summary"]}', flush=True)
+    for line in got['warnings']:
+        print(f'    log: {line}')
+    left = got['least_left']
+    check((left is None or left > 0) and not got['warnings'],
+          f'lease renewed {got["renewals"]} times while it ran, never expired (least time '
+          f'left {"-" if left is None else f"{left:.0f} s"}), no warnings')
 
 
 def print_counts(counts: dict) -> None:
@@ -256,11 +326,15 @@ def run_store(kind: str, args, work: Path) -> dict:
         root = f'http://127.0.0.1:{args.port}/sta/v1.1'
         hubcat(cfg, 'source', 'add', root, '--type', 'sta', '--name', 'big',
                '--stale-after', '36500d')
-        first = figures['first'] = harvest(cfg, work, 'first')
+        first = figures['first'] = harvest(cfg, work, 'first', store.url)
         print_harvest('first harvest', first)
         counts = store.counts()
         print_counts(counts)
         things, streams = args.things, args.things * args.per_thing
+        total_mb, largest = store.sizes()
+        figures['size_mb'] = total_mb
+        print(f'    database {total_mb:.0f} MB; largest: ' +
+              ', '.join(f'{name} {mb:.0f} MB' for name, mb in largest), flush=True)
         check(by_kind(counts, 'thing', 'online') == things
               and by_kind(counts, 'datastream', 'online') == streams
               and by_kind(counts, 'service') == 1
@@ -268,7 +342,7 @@ def run_store(kind: str, args, work: Path) -> dict:
               'every Thing, Datastream and association stored, online')
         search(cfg, args.csw_port, things, args.per_thing, *_service_and_thing(store.url))
 
-        second = figures['second'] = harvest(cfg, work, 'second')
+        second = figures['second'] = harvest(cfg, work, 'second', store.url)
         print_harvest('second harvest (unchanged service)', second)
         again = store.counts()
         check(again == counts, 'the same rows, statuses and identifiers as after the first')
@@ -278,7 +352,7 @@ def run_store(kind: str, args, work: Path) -> dict:
         server.terminate()
         server.wait(timeout=10)
         server = start_generator(args.port, args.things, args.per_thing, '--drop-every', '10')
-        third = figures['third'] = harvest(cfg, work, 'third')
+        third = figures['third'] = harvest(cfg, work, 'third', store.url)
         print_harvest('harvest after 10% of the Things were dropped', third)
         after = store.counts()
         print_counts(after)
@@ -330,10 +404,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=args.workdir) as work:
             results[kind] = run_store(kind, args, Path(work))
     print(f'\n{args.things} Things x {args.per_thing} Datastreams:')
-    print(f'{"store":<12} {"first":>9} {"peak RSS":>9} {"second":>9} {"peak RSS":>9} '
+    print(f'{"store":<12} {"first":>9} {"peak RSS":>9} {"size":>9} {"second":>9} {"peak RSS":>9} '
           f'{"10% gone":>9}')
     for kind, got in results.items():
         print(f'{kind:<12} {got["first"]["seconds"]:>8.0f}s {got["first"]["rss_mb"]:>6.0f} MB '
+              f'{got["size_mb"]:>6.0f} MB '
               f'{got["second"]["seconds"]:>8.0f}s {got["second"]["rss_mb"]:>6.0f} MB '
               f'{got["third"]["seconds"]:>8.0f}s')
     if PROBLEMS:

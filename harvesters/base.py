@@ -10,8 +10,9 @@ from hubcat.records import CatalogRecord
 
 LOGGER = logging.getLogger(__name__)
 
-#: progress(done, total_or_None, message) -- called as work advances
-ProgressCallback = Callable[[int, Optional[int], str], None]
+#: progress(done, total_or_None, message) -- called as work advances; ``done`` is None for
+#: a step that has no count (the message says what is being done)
+ProgressCallback = Callable[[Optional[int], Optional[int], str], None]
 
 
 class HarvestError(Exception):

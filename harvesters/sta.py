@@ -95,6 +95,7 @@ class SensorThingsHarvester(BaseHarvester):
                      self.progress, select_ids=bool(self.options.get('select_ids', False)),
                      workers=int(self.options.get('workers', 1)))
         first = walk.first_things_page()          # detects $top and the $expand form
+        self.progress(None, None, 'reading ObservedProperties and Sensors')
         props, sensors = walk.map(lambda job: job(), [
             lambda: walk.related('ObservedProperties'),
             lambda: walk.related('Sensors')])

@@ -148,14 +148,16 @@ class Catalogue:
         return writer.finish(complete)
 
     def writer(self, source_id: int, *, stale_after: int = 86400, now: Optional[datetime] = None,
-               before_write=None):
+               before_write=None, before_commit=None):
         """A :class:`hubcat.sync_writer.SyncWriter` storing one harvest batch by batch.
 
-        :param before_write: called before each commit (e.g. the harvest lease's check)
+        :param before_write: called before each write (e.g. the harvest lease's check)
+        :param before_commit: called with the connection before each write commits
+            (e.g. the harvest lease's renewal in the same transaction)
         """
         from hubcat.sync_writer import SyncWriter
         return SyncWriter(self, source_id, stale_after=stale_after, now=now,
-                          before_write=before_write)
+                          before_write=before_write, before_commit=before_commit)
 
     def mediate(self, source_id: Optional[int], records: Iterable[CatalogRecord]
                 ) -> list[CatalogRecord]:

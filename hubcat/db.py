@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 
-from sqlalchemy import Column, MetaData, Table, create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import Column, MetaData, Table, create_engine, event, exc, inspect, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
 
 from hubcat import postgis
@@ -19,6 +20,13 @@ from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 
 LOGGER = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+# expression indexes (trigram, envelope box, substr keys) and PostGIS's geometry column
+# are HubCat's own: SQLAlchemy's reflection of the records table skips them, as it
+# should, without a warning (it printed in every `hubcat harvest` on PostgreSQL)
+warnings.filterwarnings('ignore', message='Skipped unsupported reflection of expression-based '
+                        'index', category=exc.SAWarning)
+warnings.filterwarnings('ignore', message="Did not recognize type 'geometry'",
+                        category=exc.SAWarning)
 _TABLES: dict = {}
 #: open SQLite connections kept per process (and more, closed after use, under load)
 SQLITE_POOL_SIZE, SQLITE_POOL_OVERFLOW = 10, 20
@@ -117,7 +125,56 @@ def _create_engine(url: str) -> Engine:
             cursor.execute('PRAGMA busy_timeout=30000')
             cursor.close()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    # executemany UPDATEs (a harvest's changed rows, status changes) go in pages, not one
+    # round trip per row: 12,000 status changes of a 10,000-Thing service were minutes
+    extra = ({'executemany_mode': 'values_plus_batch'}
+             if make_url(url).get_driver_name() == 'psycopg2' else {})
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                           hide_parameters=True, **extra)
+    if engine.name == 'postgresql':
+        event.listen(engine, 'connect', _postgres_setup)
+    return engine
+
+
+def _postgres_setup(dbapi_connection, _record) -> None:  # noqa: ANN001
+    """``jit = off`` on each PostgreSQL connection (servers 11 and later; the answer is
+    the same): a catalogue query over a few thousand rows costs more than
+    ``jit_above_cost`` and compiling it took 80-370 ms, more than running it
+    (docs/performance.md, subject = AND BBOX)."""
+    if getattr(dbapi_connection, 'server_version', 0) < 110000:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute('SET jit = off')
+    cursor.close()
+    dbapi_connection.commit()   # a rollback when the pool takes the connection back keeps it
+
+
+# A GiST index on each record's envelope as a built-in ``box`` (no PostGIS needed): the
+# spatial pre-filter of hubcat.spatial_index looks candidates up there before the
+# per-row query_spatial() test (100,000 records: a 2x2 degree BBOX took 33 s without it).
+_PG_BOX = r"""
+CREATE OR REPLACE FUNCTION hubcat_box(wkt text) RETURNS box AS $$
+  SELECT CASE WHEN e IS NULL THEN NULL ELSE box(point(e[1], e[2]), point(e[3], e[4])) END
+  FROM (SELECT hubcat_envelope(wkt) AS e) AS envelope
+$$ LANGUAGE sql IMMUTABLE;
+"""
+
+
+def box_index_name(table: str) -> str:
+    """The name of the envelope GiST index of PostgreSQL without PostGIS."""
+    return f'ix_{table}_hubcat_box'
+
+
+def _pg_box_index(engine: Engine, table: str) -> list[str]:
+    """Create the envelope GiST index of PostgreSQL without PostGIS (once)."""
+    name = box_index_name(table)
+    with engine.begin() as conn:
+        if conn.execute(text('SELECT count(*) FROM pg_class WHERE relname = :n'),
+                        {'n': name}).scalar():
+            return []
+        conn.execute(text(_PG_BOX))
+        conn.execute(text(f'CREATE INDEX {name} ON {table} USING gist (hubcat_box(wkt_geometry))'))
+    return [f'created spatial index {name} (PostgreSQL without PostGIS)']
 
 
 def init_db(url: str, table: str = 'records') -> list[str]:
@@ -179,6 +236,7 @@ def init_db(url: str, table: str = 'records') -> list[str]:
             if not present:
                 conn.execute(text(_PG_FUNCTIONS))
                 done.append('created spatial functions (PostgreSQL without PostGIS)')
+        done.extend(_pg_box_index(engine, table))
     if done:  # columns may have changed: reflect again on next use
         with _LOCK:
             _TABLES.pop((url, table), None)

@@ -122,7 +122,8 @@ def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harve
     registry = SourceRegistry(config.database_url)
     now = datetime.now(timezone.utc)
     stale_after = source.stale_after or int(harvester.options['stale_after'])
-    writer = catalogue.writer(source.id, stale_after=stale_after, before_write=lease.check)
+    writer = catalogue.writer(source.id, stale_after=stale_after, before_write=lease.check,
+                              before_commit=lease.renew_before_commit)
     try:
         result = harvester.harvest_to(writer.write)
     except (SQLAlchemyError, LeaseLost):
@@ -142,6 +143,8 @@ def _run_locked(config: Config, source: Source, runs: RunLog, run_id: int, harve
                        [f'internal error: {type(err).__name__}: {err}'])
     finally:
         harvester.client.close()
+    harvester.progress(None, None, 'storing status changes' +
+                       (' and removals' if result.complete else ''))
     counts = writer.finish(complete=result.complete)
     registry.record_outcome(source.id, reachable=True, success=True, when=now)
     outcome = SUCCESS if result.complete and not result.warnings else PARTIAL

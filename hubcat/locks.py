@@ -109,12 +109,17 @@ def try_acquire(database_url: str, source_id: int, owner: str, lease_seconds: in
 
 def renew(database_url: str, source_id: int, owner: str, lease_seconds: int) -> bool:
     """Extend our lease; False when we no longer hold it."""
+    with get_engine(database_url).begin() as conn:
+        return renew_in(conn, source_id, owner, lease_seconds)
+
+
+def renew_in(conn, source_id: int, owner: str, lease_seconds: int) -> bool:
+    """Extend our lease within ``conn``'s transaction; False when we no longer hold it."""
     table = sources_table
     until = datetime.now(timezone.utc) + timedelta(seconds=lease_seconds)
-    with get_engine(database_url).begin() as conn:
-        return conn.execute(update(table).where((table.c.id == source_id) &
-                                                (table.c.lock_owner == owner))
-                            .values(lock_until=until)).rowcount == 1
+    return conn.execute(update(table).where((table.c.id == source_id) &
+                                            (table.c.lock_owner == owner))
+                        .values(lock_until=until)).rowcount == 1
 
 
 def release(database_url: str, source_id: int, owner: str) -> None:
@@ -164,6 +169,18 @@ class Lease:
                 LOGGER.warning('source %s: cannot renew the harvest lease: %s', self.source_id,
                                str(err).splitlines()[0])
         if self.lost:
+            raise LeaseLost(f'source {self.source_id}: the harvest lease was taken over '
+                            'by another process')
+
+    def renew_before_commit(self, conn) -> None:
+        """Renew the lease in the transaction that is about to commit a harvest's writes;
+        :class:`LeaseLost` (the writes roll back) when another process took it over.
+
+        On SQLite the heartbeat cannot write while a batch's transaction holds the
+        database, so a batch that takes longer than the lease would otherwise commit
+        with the lease already run out (and a waiting harvest could take it over)."""
+        if self.lost or not renew_in(conn, self.source_id, self.owner, self.seconds):
+            self.lost = True
             raise LeaseLost(f'source {self.source_id}: the harvest lease was taken over '
                             'by another process')
 

@@ -135,18 +135,34 @@ _COMPARISON = re.compile(
     % (_COLUMNS, _COLUMNS), re.IGNORECASE)
 
 
+def prefix_is_exact(literal, lower: bool = False) -> bool:
+    """True when comparing the indexed prefix ``substr(value, 1, KEY_CHARS)`` to
+    ``literal`` is the exact equality: the literal is shorter than the prefix, so a
+    longer value's prefix (``KEY_CHARS`` characters) can never equal it.  Lowered
+    literals get a margin (PostgreSQL's ``lower()`` may lengthen a character)."""
+    limit = KEY_CHARS // 2 if lower else KEY_CHARS
+    return isinstance(literal, str) and len(literal) < limit
+
+
 def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
-           lower: bool = False, escape: str = '', sqlite: bool = False) -> str:
+           lower: bool = False, escape: str = '', sqlite: bool = False,
+           short: bool = False) -> str:
     """SQL: the rows of ``table`` having a value of ``column`` that compares ``op`` to ``rhs``.
 
     :param field_param: the bound parameter holding ``column``'s name
     :param lower: compare ``lower()`` of the value (``rhs`` is ``lower(:p)`` then)
     :param escape: the LIKE ``escape :p`` clause, if any
+    :param short: the literal is shorter than the indexed prefix (:func:`prefix_is_exact`):
+        PostgreSQL compares the prefix alone.  Written twice (value and prefix), the
+        equality made the planner multiply two selectivities and expect 94 rows where
+        10,000 matched (docs/performance.md, subject = AND BBOX)
     """
     op = op.lower()
     value = 'lower(v.value)' if lower else 'v.value'
     if op in ('=', '!=', '<>') and sqlite and not lower:
         match = f'{value} = {rhs}'   # SQLite: the (field, value) index; no key size limit
+    elif op in ('=', '!=', '<>') and short:
+        match = f'substr({value}, 1, {KEY_CHARS}) = {rhs}'
     elif op in ('=', '!=', '<>'):
         match = (f'{value} = {rhs} AND substr({value}, 1, {KEY_CHARS}) = '
                  f'substr({rhs}, 1, {KEY_CHARS})')
@@ -167,9 +183,12 @@ def rewrite_filter(where: str, values: list, table: str,
 
     def rewrite(match: re.Match) -> str:
         column = match['lcol'] or match['col']
+        lower = bool(match['lower'])
+        literal = values[int(re.search(r'\d+', match['rhs']).group())]
         values.append(column)
         return lookup(table, column, match['op'], match['rhs'], f':pvalue{len(values) - 1}',
-                      lower=bool(match['lower']), escape=match['escape'] or '', sqlite=sqlite)
+                      lower=lower, escape=match['escape'] or '', sqlite=sqlite,
+                      short=prefix_is_exact(literal, lower))
     return _COMPARISON.sub(rewrite, where), values
 
 

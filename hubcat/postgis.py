@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 GEOMETRY_COLUMN = 'wkb_geometry'
 NOT_AVAILABLE = ('PostGIS is not installed on the PostgreSQL server: spatial filters use '
-                 "HubCat's envelope functions (install postgresql-15-postgis-3 and run "
+                 "HubCat's envelope index and functions (install postgresql-15-postgis-3 and run "
                  '`hubcat init` again for GiST-indexed spatial search)')
 
 
@@ -63,7 +63,7 @@ def status(engine: Engine) -> str:
             return (f'PostGIS is installed on the server but this role may not create the '
                     f'extension: run `CREATE EXTENSION postgis;` as a superuser in database '
                     f"{database}, then `hubcat init` (until then spatial filters use HubCat's "
-                    'envelope functions)')
+                    'envelope index and functions)')
     return NOT_AVAILABLE
 
 

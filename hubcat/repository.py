@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from hubcat import external_ids, filter_guard, fulltext, multivalue, query_log, sorting
 from hubcat.csw_associations import associations_only
-from hubcat.db import get_engine, has_postgis, records_table
+from hubcat.db import box_index_name, get_engine, has_postgis, records_table
 from hubcat.search_indexes import clip_title
 from hubcat.spatial_index import prefilter
 from hubcat.sql_guard import UnsafeSQL, bind_where
@@ -51,15 +51,16 @@ _CACHE_LOCK = threading.Lock()
 
 
 def _bind(url: str, table: str):
-    """(dataset class, dbtype, postgis column, fts, collate) for a database, computed once
-    (collate: PostgreSQL sorts text with COLLATE "C", :mod:`hubcat.sorting`)."""
+    """(dataset class, dbtype, postgis column, fts, envelope box index, collate) for a
+    database, computed once (collate: PostgreSQL sorts text with COLLATE "C",
+    :mod:`hubcat.sorting`)."""
     key = (url, table)
     with _CACHE_LOCK:
         if key not in _CACHE:
             engine = get_engine(url)
             reflected = records_table(url, table)
             dataset = type('dataset', (declarative_base(),), {'__table__': reflected})
-            dbtype, geom_col, fts, collate = engine.name, None, False, False
+            dbtype, geom_col, fts, box, collate = engine.name, None, False, False, False
             if engine.name == 'sqlite':
                 from sqlalchemy import inspect
                 fts = inspect(engine).has_table(f'{table}_fts')
@@ -67,13 +68,15 @@ def _bind(url: str, table: str):
                 with engine.connect() as conn:
                     fts = bool(conn.execute(text(
                         "select relname from pg_class where relname='fts_gin_idx'")).scalar())
+                    box = bool(conn.execute(text('select relname from pg_class where relname=:n'),
+                                            {'n': box_index_name(table)}).scalar())
                     collate = not sorting.byte_order_collation(conn)
                 if has_postgis(engine):
                     if 'wkb_geometry' in reflected.c:
                         dbtype, geom_col = 'postgresql+postgis+native', 'wkb_geometry'
                     else:
                         dbtype = 'postgresql+postgis+wkt'
-            _CACHE[key] = (dataset, dbtype, geom_col, fts, collate)
+            _CACHE[key] = (dataset, dbtype, geom_col, fts, box, collate)
         return _CACHE[key]
 
 
@@ -97,7 +100,7 @@ class HubCatRepository(Repository):
         self.filter = repo_filter
         self.engine = get_engine(database)
         (self.dataset, self.dbtype, self.postgis_geometry_column, self.fts,
-         self.collate) = _bind(database, table)
+         self.box_index, self.collate) = _bind(database, table)
         self.session = Session(self.engine, autocommit=True, autoflush=False)
         self._typenames = None
         self.queryables = {}
@@ -113,8 +116,9 @@ class HubCatRepository(Repository):
         """pycsw's query, values bound, association rows kept apart, multi-valued equality fixed."""
         if 'where' in constraint:
             where, values = bind_where(constraint['where'], constraint['values'])
-            if self.dbtype == 'sqlite' and USE_SPATIAL_INDEX:
-                where = prefilter(where, values, self.dataset.__table__.name)
+            if USE_SPATIAL_INDEX and (self.dbtype == 'sqlite' or self.box_index):
+                where = prefilter(where, values, self.dataset.__table__.name,
+                                  postgresql=self.dbtype != 'sqlite')
             if self.dbtype == 'sqlite' and self.fts:   # the FTS5 table of hubcat.fulltext
                 where, values = fulltext.prefilter(where, values, self.dataset.__table__.name)
             where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name,

@@ -10,7 +10,8 @@ type that fits it:
   value's first 200 characters, trigram GIN for LIKE) - :mod:`hubcat.multivalue`;
 * free text (title, abstract): trigram GIN (``pg_trgm``) for LIKE;
 * ``csw:AnyText``: pycsw's tsvector GIN index (``fts_gin_idx``);
-* geometry: PostGIS GiST when PostGIS is installed, else HubCat's envelope functions.
+* geometry: PostGIS GiST when PostGIS is installed, else a GiST index on each record's
+  envelope as a built-in ``box`` (``hubcat_box``) in front of HubCat's envelope functions.
 
 Titles keep their btree (sorting by title needs it): HubCat stores at most
 :data:`TITLE_CHARS` characters of a title in the ``title`` column (the full title stays

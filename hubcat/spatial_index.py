@@ -67,8 +67,10 @@ def ddl(table: str) -> list[str]:
     ]
 
 
-def prefilter(where: str, values: list, table: str) -> str:
-    """Put an R*Tree lookup in front of every intersecting bound ``query_spatial(...) = 'true'``.
+def prefilter(where: str, values: list, table: str, postgresql: bool = False) -> str:
+    """Put an index lookup in front of every intersecting bound ``query_spatial(...) = 'true'``:
+    the R*Tree on SQLite, the envelope GiST index (``hubcat_box``) on PostgreSQL without
+    PostGIS (``postgresql``).
 
     ``where``/``values`` as :func:`hubcat.sql_guard.bind_where` returns them; the
     envelope numbers are floats written with ``repr`` (finite: non-finite boxes are skipped).
@@ -79,7 +81,11 @@ def prefilter(where: str, values: list, table: str) -> str:
         if match['pred'] not in INTERSECTING or box is None or not all(map(math.isfinite, box)):
             return match.group(0)
         minx, miny, maxx, maxy = box
-        lookup = (f'{table}.rowid IN (SELECT id FROM {table}_rtree WHERE minx <= {maxx!r} '
-                  f'AND maxx >= {minx!r} AND miny <= {maxy!r} AND maxy >= {miny!r})')
+        if postgresql:
+            lookup = (f'hubcat_box({table}.{match["col"]}) && '
+                      f'box(point({minx!r}, {miny!r}), point({maxx!r}, {maxy!r}))')
+        else:
+            lookup = (f'{table}.rowid IN (SELECT id FROM {table}_rtree WHERE minx <= {maxx!r} '
+                      f'AND maxx >= {minx!r} AND miny <= {maxy!r} AND maxy >= {miny!r})')
         return f'({lookup} AND {match.group(0)})'
     return _SPATIAL.sub(add_lookup, where)

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.engine import Connection
 
 from hubcat import dublincore, multivalue
 from hubcat.records import CatalogRecord
@@ -40,17 +41,21 @@ class SyncWriter:
     :param source_id: the harvested source
     :param stale_after: seconds after which a record without a newer observation is stale
     :param now: the harvest's time (default now)
-    :param before_write: called before each commit (the harvest lease's check)
+    :param before_write: called before each write (the harvest lease's check)
+    :param before_commit: called with the connection at the end of each write's
+        transaction, before it commits (the harvest lease's renewal); raising rolls it back
     """
 
     def __init__(self, catalogue: 'Catalogue', source_id: int, stale_after: int = 86400,
-                 now: Optional[datetime] = None, before_write: Optional[Callable[[], None]] = None):
+                 now: Optional[datetime] = None, before_write: Optional[Callable[[], None]] = None,
+                 before_commit: Optional[Callable[[Connection], None]] = None):
         from hubcat.catalogue import SyncCounts
         self.catalogue = catalogue
         self.source_id = source_id
         self.stale_after = stale_after
         self.now = now or utcnow()
         self.before_write = before_write or (lambda: None)
+        self.before_commit = before_commit or (lambda conn: None)
         self.counts: SyncCounts = SyncCounts()
         self._pending: dict[tuple[str, str], list[str]] = {}   # new (status, reason) -> ids
         self.stamp = self._unique_stamp()
@@ -123,6 +128,7 @@ class SyncWriter:
             for chunk in _chunks(touched, CHUNK):
                 conn.execute(t.update().where(t.c.identifier.in_(chunk))
                              .values(hc_last_seen=self.stamp))
+            self.before_commit(conn)
 
     def _new(self, row: dict, is_object: bool) -> None:
         """Complete the row of a record the catalogue does not have yet."""
@@ -181,6 +187,7 @@ class SyncWriter:
                 cat._set_status(conn, [row.identifier for row in gone], OFFLINE, REMOVED,
                                 self.stamp)
             cat.refresh_datasets(conn, self.stamp)
+            self.before_commit(conn)
         return self.counts
 
 

@@ -147,3 +147,6 @@ def test_manual_harvest_shows_a_progress_bar(run, sta_server):
     assert result.exit_code == 0
     assert re.search(r'peer: +\d+%\|.*\| 50/50', result.output), result.output[-500:]
     assert 'peer: success; added 251' in result.output
+    # the steps without a count say what they do instead of standing still
+    assert 'reading ObservedProperties and Sensors' in result.output
+    assert re.search(r'50/50 .*storing status changes and removals', result.output)

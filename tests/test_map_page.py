@@ -134,6 +134,13 @@ def test_map_shows_every_sensor_filters_and_opens_a_popup(site, browser):
 
     options = [o.text for o in Select(browser.find_element(By.ID, 'observedProperty')).options]
     assert {'Air temperature', 'Water level'} <= set(options)   # the vocabulary in use
+    in_use, url = set(), f'{base}/records/collections/all/items?limit=100'
+    while url:                        # the (dictionary-canonical) labels the records carry
+        page = requests.get(url, timeout=60).json()
+        in_use |= {label for f in page['features']
+                   for label in f['properties'].get('observedProperty', [])}
+        url = next((link['href'] for link in page['links'] if link['rel'] == 'next'), None)
+    assert set(options[1:]) == in_use
     Select(browser.find_element(By.ID, 'observedProperty')).select_by_visible_text('Water level')
     _ready(browser)
     gauges = _expected_markers(base, observedProperty='Water level')
@@ -262,6 +269,12 @@ def test_popup_gives_unit_and_observations_and_the_extent_filters(site, browser)
     assert query['observedProperty'] == 'Water level' and len(query['bbox'].split(',')) == 4
     boxed = _expected_markers(base, observedProperty='Water level', bbox=query['bbox'])
     assert _markers(browser) == boxed and 0 < boxed < gauges
+    browser.find_element(By.CSS_SELECTOR, '.leaflet-popup-close-button').click()
+    WebDriverWait(browser, 30).until(
+        lambda b: not b.find_elements(By.CSS_SELECTOR, '.leaflet-popup-content'))
+    marker = browser.find_element(By.CSS_SELECTOR, 'path.sensor.online')   # up close: unclustered
+    marker.click()                                                        # clicking the sensor
+    assert 'Water level' in _popup(browser).text and 'last seen' in _popup(browser).text
     doc = requests.get(context.get_attribute('href'), timeout=30).json()
     assert doc['type'] == 'FeatureCollection'
     assert 'Water level' in {r['properties']['title'] for r in doc['features']}

@@ -22,12 +22,19 @@ from hubcat.records import DATASTREAM, OT_MEASUREMENT, CatalogRecord
 
 CSW2 = 'http://www.opengis.net/cat/csw/2.0.2'
 CSW3 = 'http://www.opengis.net/cat/csw/3.0'
+#: keywords around the 200 characters of the values' index key (hubcat.multivalue.KEY_CHARS):
+#: a 250-character one and one that begins with its first 200 characters; a 199-character
+#: one and the same with two more characters (its key is 200 characters, one more than it)
+LONG = 'Long keyword ' + 'x' * 187 + 'y' * 50
+LONG_TWIN = LONG[:200] + 'z' * 50
+SHORT = 'Short keyword ' + 's' * 185
+SHORT_MORE = SHORT + 'tt'
 #: identifier -> (raw observed properties, keywords)
 STREAMS = {
-    'urn:test:xylene': (['1,2-XYLENE O-XYLENE'], ['chemistry', 'air, indoor']),
-    'urn:test:one': (['1', 'Benzene'], ['chemistry']),
-    'urn:test:percent': (['50%_fraction'], ['dust']),
-    'urn:test:letters': (['50ab_fraction'], ['dust']),
+    'urn:test:xylene': (['1,2-XYLENE O-XYLENE'], ['chemistry', 'air, indoor', SHORT_MORE]),
+    'urn:test:one': (['1', 'Benzene'], ['chemistry', SHORT]),
+    'urn:test:percent': (['50%_fraction'], ['dust', LONG]),
+    'urn:test:letters': (['50ab_fraction'], ['dust', LONG_TWIN]),
 }
 
 
@@ -94,6 +101,30 @@ def test_equality_is_exact_per_value(csw_url):
     assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', 'air, indoor')) == \
         {'urn:test:xylene'}
     assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', 'air')) == set()
+
+
+def test_equality_is_exact_beyond_the_indexed_key(csw_url):
+    """Values are looked up by their first 200 characters: a literal shorter than that
+    is compared on them alone, a longer one on the whole value too."""
+    assert len(LONG) == len(LONG_TWIN) == 250 and LONG[:200] == LONG_TWIN[:200]
+    assert len(SHORT) == 199 and len(SHORT_MORE) == 201
+    assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', LONG)) == {'urn:test:percent'}
+    assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', LONG_TWIN)) == \
+        {'urn:test:letters'}
+    assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', LONG[:200])) == set()
+    assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', SHORT)) == {'urn:test:one'}
+    assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', SHORT_MORE)) == \
+        {'urn:test:xylene'}
+    assert _found(csw_url, fes.PropertyIsEqualTo('dc:subject', SHORT_MORE[:200])) == set()
+    assert _found(csw_url, fes.PropertyIsNotEqualTo('dc:subject', LONG)) == \
+        {'urn:test:xylene', 'urn:test:one', 'urn:test:letters', 'urn:test:multi'}
+    assert _found(csw_url, fes.PropertyIsNotEqualTo('dc:subject', SHORT)) == \
+        {'urn:test:xylene', 'urn:test:percent', 'urn:test:letters', 'urn:test:multi'}
+    predicate = ('<ogc:PropertyIsEqualTo matchCase="false"><ogc:PropertyName>dc:subject'
+                 '</ogc:PropertyName><ogc:Literal>{}</ogc:Literal></ogc:PropertyIsEqualTo>')
+    assert _filter_post(csw_url, predicate.format(LONG_TWIN.upper())) == {'urn:test:letters'}
+    assert _filter_post(csw_url, predicate.format(SHORT.upper())) == {'urn:test:one'}
+    assert _filter_post(csw_url, predicate.format(SHORT[:99].upper())) == set()
 
 
 def test_percent_and_underscore_in_an_equality_value_are_plain(csw_url):

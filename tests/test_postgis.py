@@ -8,6 +8,8 @@ every store (SQLite R*Tree, PostgreSQL envelope functions, PostGIS).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -71,7 +73,8 @@ def test_init_says_how_spatial_filters_run(backend, tmp_path):
             assert any('wkb_geometry' in ix for ix in _geometry_index(url))
         else:  # the plain test role may not create the extension
             assert 'may not create the extension' in output and 'CREATE EXTENSION postgis' in output
-            assert _geometry_index(url) == []
+            assert 'created spatial index ix_records_hubcat_box' in output
+            assert [ix for ix in _geometry_index(url) if 'hubcat_box' not in ix] == []
     finally:
         cleanup()
 
@@ -109,5 +112,26 @@ def test_init_moves_an_existing_catalogue_to_postgis(backend, tmp_path):
         dispose_engine(url)
         assert _in_box(url) == IN_BOX
         assert _init(url, tmp_path).strip().splitlines()[-1].startswith('catalogue database ready')
+    finally:
+        cleanup()
+
+
+@pytest.mark.parametrize('backend', [b for b in SEARCH_BACKENDS if b != 'sqlite'])
+def test_a_harvest_prints_its_summary_and_no_library_warnings(backend, tmp_path, sta_server):
+    """`hubcat harvest` (its own process) on PostgreSQL used to print SQLAlchemy's warnings
+    about the reflected records table (its expression indexes, PostGIS's geometry)."""
+    url, cleanup = make_database(backend, tmp_path)
+    cfg = tmp_path / 'pycsw.cfg'
+    cfg.write_text(f'[repository]\ndatabase = {url}\n', encoding='utf-8')
+
+    def run(*args):
+        return subprocess.run([sys.executable, '-m', 'hubcat', '--config', str(cfg), *args],
+                              capture_output=True, text=True)
+    try:
+        assert run('init').returncode == 0
+        assert run('source', 'add', sta_server, '--type', 'sta', '--name', 'peer').returncode == 0
+        done = run('harvest', 'peer', '--no-progress')
+        assert done.returncode == 0 and 'peer: success; added 251' in done.stdout
+        assert done.stderr == ''
     finally:
         cleanup()

@@ -1,4 +1,5 @@
-"""The SQLite R*Tree in front of pycsw's per-row spatial test: same answers, kept in step."""
+"""The SQLite R*Tree (and, on PostgreSQL without PostGIS, the envelope GiST index) in front
+of pycsw's per-row spatial test: same answers, kept in step."""
 from __future__ import annotations
 
 import re
@@ -49,6 +50,8 @@ def test_bounds_and_prefilter_text():
     where = "query_spatial(wkt_geometry,:pvalue0,'bbox',:pvalue1) = 'true'"
     values = ['POLYGON ((1 2, 1 4, 3 4, 3 2, 1 2))', 'false']
     assert 'records_rtree WHERE minx <= 3.0 AND maxx >= 1.0' in prefilter(where, values, 'records')
+    assert ('hubcat_box(records.wkt_geometry) && box(point(1.0, 2.0), point(3.0, 4.0))'
+            in prefilter(where, values, 'records', postgresql=True))
     disjoint = where.replace("'bbox'", "'disjoint'")
     assert prefilter(disjoint, values, 'records') == disjoint
 
@@ -85,9 +88,10 @@ def test_records_inserted_by_csw_t_are_indexed(sqlite_config):
 
 
 @pytest.mark.parametrize('op', ['BBOX', 'Intersects', 'Within', 'Contains', 'Disjoint'])
-def test_same_answers_with_and_without_the_index(sqlite_config, monkeypatch, op):
-    Catalogue(sqlite_config.database_url).sync(1, station(n_things=6, per_thing=2))
-    client = create_app(sqlite_config, init_database=False).test_client()
+def test_same_answers_with_and_without_the_index(config, monkeypatch, op):
+    """SQLite and PostgreSQL without PostGIS (a role that cannot create it)."""
+    Catalogue(config.database_url).sync(1, station(n_things=6, per_thing=2))
+    client = create_app(config, init_database=False).test_client()
     for box in ((6.5, 45.5, 8.5, 46.5), (0, 0, 1, 1), (8.9, 45.9, 9.1, 46.1), (-180, -90, 180, 90)):
         with_index = _ids(client, op, box)
         monkeypatch.setattr(repository, 'USE_SPATIAL_INDEX', False)

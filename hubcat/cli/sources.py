@@ -18,7 +18,8 @@ def progress_bar(label: str):
     def update(done, total=None, message=''):
         if total is not None and bar.total != total:
             bar.total = total
-        bar.n = done
+        if done is not None:
+            bar.n = done
         if message:
             bar.set_postfix_str(message[:40], refresh=False)
         bar.refresh()
