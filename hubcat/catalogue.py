@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 from sqlalchemy import bindparam, select
 
-from hubcat import dublincore, multivalue
+from hubcat import dublincore, external_ids, multivalue
 from hubcat.db import get_engine, records_table
 from hubcat.geometry import bbox_to_wkt
 from hubcat.records import (DATASTREAM, HAS_PROCEDURE, OFFERING, PROCEDURE, THING, CatalogRecord,
@@ -309,6 +309,7 @@ class Catalogue:
             'hc_service_url': record.service_url or None,
             'hc_service_id': record.service_id or None,
             'hc_thing_id': record.thing_id,
+            'hc_external_ids': external_ids.column_value(external_ids.external_ids(record)),
             'hc_hash': json_hash(text),
             'hc_record': text,
         }

@@ -9,7 +9,7 @@ from lxml import etree
 from pycsw.server import Csw
 
 import profiles
-from hubcat import filters, xsd_cache
+from hubcat import filters, sorting, xsd_cache
 from hubcat.auth import authorised, bearer_token  # noqa: F401 (re-exported)
 from hubcat.config import Config
 from hubcat.csw_request import (WRITE_OPERATIONS, CswRequest, CswRequestError,  # noqa: F401
@@ -59,6 +59,11 @@ def run_pycsw(config: Config, environ: dict, csw_request,
     filters.install()
     xsd_cache.install()
     filters.reset_error()
+    try:
+        sort_keys = sorting.requested_keys(csw_request)
+    except sorting.SortError as err:
+        return 400, 'application/xml; charset=UTF-8', exception_report(
+            'InvalidParameterValue', 'sortby', f'Invalid SortBy: {err}', csw_request.version)
     env = dict(environ)
     env['QUERY_STRING'] = csw_request.query_string if csw_request.method == 'GET' else ''
     env['wsgi.input'] = io.BytesIO(csw_request.body)
@@ -70,7 +75,8 @@ def run_pycsw(config: Config, environ: dict, csw_request,
         pycsw_config.set('server', 'domaincounts', 'false')
     try:
         csw = HubCatCsw(pycsw_config, env)
-        status_text, content = csw.dispatch_wsgi()
+        with sorting.sort_scope(sort_keys):
+            status_text, content = csw.dispatch_wsgi()
     except Exception as err:  # noqa: BLE001 - answered as an ExceptionReport, logged
         LOGGER.error('pycsw failed on a %s %s request: %s', csw_request.method,
                      csw_request.operation[:40], error_summary(err))

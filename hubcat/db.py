@@ -218,6 +218,7 @@ def init_db(url: str, table: str = 'records') -> list[str]:
             f"AND hc_record IS NOT NULL")).rowcount
     if filled:
         done.append(f'filled dc:date of {filled} harvested records')
+    done.extend(_external_ids(engine, table))
     done.extend(_search_indexes(engine, table))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl
@@ -264,6 +265,43 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
     return done
+
+
+def _external_ids(engine: Engine, table: str, chunk: int = 2000) -> list[str]:
+    """Fill in the external identifiers (:mod:`hubcat.external_ids`) of records stored
+    before HubCat kept them; their ``hubcat_record_values`` follow in :func:`_search_indexes`
+    (the field has no values yet).  Records that have none are read again by the next
+    ``init`` and left as they are."""
+    from hubcat import external_ids
+    from hubcat.records import CatalogRecord
+    column = external_ids.COLUMN
+    select_sql = text(f"SELECT identifier, schema, hc_record FROM {table} WHERE {column} IS NULL "
+                      f"AND (hc_record IS NOT NULL OR schema = :iso) AND identifier > :last "
+                      f"ORDER BY identifier LIMIT {int(chunk)}")
+    update = text(f'UPDATE {table} SET {column} = :value WHERE identifier = :identifier')
+    filled, last = 0, ''
+    with engine.begin() as conn:
+        while True:   # in chunks by identifier: the JSON of every record never sits in memory
+            rows = conn.execute(select_sql, {'iso': external_ids.ISO_SCHEMA,
+                                             'last': last}).mappings().all()
+            if not rows:
+                break
+            last = rows[-1]['identifier']
+            batch = []
+            for row in rows:
+                pairs = (external_ids.external_ids(CatalogRecord.from_json(row['hc_record']))
+                         if row['hc_record'] else external_ids.plain_ids(row))
+                value = external_ids.column_value(pairs)
+                if value:
+                    batch.append({'identifier': row['identifier'], 'value': value})
+            if batch:
+                conn.execute(update, batch)
+                filled += len(batch)
+    if not filled:
+        return []
+    with engine.begin() as conn:   # the values follow from the column (multivalue.backfill)
+        conn.execute(text('DELETE FROM hubcat_record_values WHERE field = :f'), {'f': column})
+    return [f'filled {table}.{column} of {filled} records']
 
 
 def _sqlite_fulltext(engine: Engine, table: str) -> list[str]:

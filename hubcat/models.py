@@ -26,6 +26,7 @@ RECORD_COLUMNS = {
     'hc_assoc_type': Text,         # for rim:Association rows
     'hc_assoc_source': Text,
     'hc_assoc_target': Text,
+    'hc_external_ids': Text,       # identifiers the source gives (hubcat.external_ids)
     'hc_hash': Text,               # content hash of hc_record
     'hc_record': Text,             # CatalogRecord JSON
 }

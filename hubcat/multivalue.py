@@ -1,7 +1,8 @@
 """Multi-valued queryables, stored one value per row in ``hubcat_record_values``.
 
-Observed properties, units, keywords (``dc:subject``) and a service's operatesOn are
-lists.  The records table keeps them comma-joined for pycsw and display, without a
+Observed properties, units, keywords (``dc:subject``), a service's operatesOn and the
+identifiers a source gives a record (:mod:`hubcat.external_ids`: each value and each
+``scheme:value``) are lists.  The records table keeps them comma-joined for pycsw and display, without a
 btree index (a service's operatesOn grows with every Thing: PostgreSQL refuses btree
 keys above 2,704 bytes).  Every single value is also a row ``(identifier, field,
 value)`` of ``hubcat_record_values``, and filters on these columns are rewritten to
@@ -23,10 +24,13 @@ from typing import Callable, Iterable, Mapping, Optional
 
 from sqlalchemy import text
 
+from hubcat import external_ids
 from hubcat.records import SERVICE, CatalogRecord
 from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS
 
 VALUES_TABLE = 'hubcat_record_values'
+#: the records-table columns :func:`row_values` reads
+ROW_COLUMNS = ('identifier', 'schema', 'hc_record', *MULTI_VALUED_COLUMNS)
 #: characters of a value in the btree index (PostgreSQL keys must stay below 2,704 bytes)
 KEY_CHARS = 200
 
@@ -47,6 +51,7 @@ EXTRACTORS: dict[str, Callable[[CatalogRecord], list]] = {
     'hc_unit': record_units,
     'keywords': lambda r: r.keywords,
     'operateson': lambda r: [a.target for a in r.associations] if r.kind == SERVICE else [],
+    external_ids.COLUMN: lambda r: external_ids.match_keys(external_ids.external_ids(r)),
 }
 
 
@@ -64,8 +69,11 @@ def row_values(row: Mapping) -> list[tuple[str, str]]:
     """(field, value) pairs of a records-table row: from its record, else its columns."""
     if row.get('hc_record'):
         return record_values(CatalogRecord.from_json(row['hc_record']))
-    pairs = []
+    pairs = [(external_ids.COLUMN, key)
+             for key in external_ids.match_keys(external_ids.plain_ids(row))]
     for column in MULTI_VALUED_COLUMNS:
+        if column == external_ids.COLUMN:
+            continue
         joined = row.get(column) or ''
         pairs.extend((column, v) for v in dict.fromkeys(p.strip() for p in joined.split(','))
                      if v)
@@ -218,7 +226,7 @@ def backfill(conn, table: str, chunk: int = 2000) -> list[str]:
             missing.append(field)
     if not missing:
         return []
-    wanted = [c for c in ('identifier', 'hc_record', *MULTI_VALUED_COLUMNS) if c in columns]
+    wanted = [c for c in ROW_COLUMNS if c in columns]
     insert = text(f'INSERT INTO {VALUES_TABLE} (identifier, field, value) '
                   'VALUES (:identifier, :field, :value)')
     result = conn.execution_options(stream_results=True).execute(

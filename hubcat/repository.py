@@ -17,6 +17,8 @@
    the table, sort orders ASC or DESC.
 6. pycsw's log records of failed queries carry the error, not the request's values
    (:mod:`hubcat.query_log`).
+7. Results are sorted by every key of the request, then by identifier, text by code point
+   and missing values last on every store (:mod:`hubcat.sorting`).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import Session
 
-from hubcat import filter_guard, fulltext, multivalue, query_log
+from hubcat import external_ids, filter_guard, fulltext, multivalue, query_log, sorting
 from hubcat.csw_associations import associations_only
 from hubcat.db import box_index_name, get_engine, has_postgis, records_table
 from hubcat.search_indexes import clip_title
@@ -41,20 +43,24 @@ LOGGER = logging.getLogger(__name__)
 ASSOCIATION_TYPENAME = 'rim:Association'
 #: pre-filter spatial queries with the SQLite R*Tree (bench/spatial_query.py turns it off to compare)
 USE_SPATIAL_INDEX = True
+#: sort by every key then identifier (hubcat.sorting); bench/sort_page.py turns it off to
+#: compare with pycsw's one-key ORDER BY
+USE_HUBCAT_SORT = True
 _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def _bind(url: str, table: str):
-    """(dataset class, dbtype, postgis column, fts, envelope box index) for a database,
-    computed once."""
+    """(dataset class, dbtype, postgis column, fts, envelope box index, collate) for a
+    database, computed once (collate: PostgreSQL sorts text with COLLATE "C",
+    :mod:`hubcat.sorting`)."""
     key = (url, table)
     with _CACHE_LOCK:
         if key not in _CACHE:
             engine = get_engine(url)
             reflected = records_table(url, table)
             dataset = type('dataset', (declarative_base(),), {'__table__': reflected})
-            dbtype, geom_col, fts, box = engine.name, None, False, False
+            dbtype, geom_col, fts, box, collate = engine.name, None, False, False, False
             if engine.name == 'sqlite':
                 from sqlalchemy import inspect
                 fts = inspect(engine).has_table(f'{table}_fts')
@@ -64,12 +70,13 @@ def _bind(url: str, table: str):
                         "select relname from pg_class where relname='fts_gin_idx'")).scalar())
                     box = bool(conn.execute(text('select relname from pg_class where relname=:n'),
                                             {'n': box_index_name(table)}).scalar())
+                    collate = not sorting.byte_order_collation(conn)
                 if has_postgis(engine):
                     if 'wkb_geometry' in reflected.c:
                         dbtype, geom_col = 'postgresql+postgis+native', 'wkb_geometry'
                     else:
                         dbtype = 'postgresql+postgis+wkt'
-            _CACHE[key] = (dataset, dbtype, geom_col, fts, box)
+            _CACHE[key] = (dataset, dbtype, geom_col, fts, box, collate)
         return _CACHE[key]
 
 
@@ -93,7 +100,7 @@ class HubCatRepository(Repository):
         self.filter = repo_filter
         self.engine = get_engine(database)
         (self.dataset, self.dbtype, self.postgis_geometry_column, self.fts,
-         self.box_index) = _bind(database, table)
+         self.box_index, self.collate) = _bind(database, table)
         self.session = Session(self.engine, autocommit=True, autoflush=False)
         self._typenames = None
         self.queryables = {}
@@ -154,13 +161,17 @@ class HubCatRepository(Repository):
 
         if maxrecords <= 0 or self._asks_for_hits():
             return [str(count()), []]
-        query = matching(self.dataset)
-        if sortby is not None:
-            column = getattr(self.dataset, sortby['propertyname'])
-            if sortby.get('spatial'):
-                column = func.get_geometry_area(column)
-            query = query.order_by(column.desc() if sortby['order'] == 'DESC' else column)
-        page = query.limit(maxrecords).offset(startposition).all()
+        if USE_HUBCAT_SORT and not (sortby or {}).get('spatial'):
+            page = self._sorted_page(matching, self._sort_columns(sortby), maxrecords,
+                                     startposition)
+        else:   # pycsw's one-key ORDER BY (a spatial sort; bench/sort_page.py to compare)
+            query = matching(self.dataset)
+            if sortby is not None:
+                column = getattr(self.dataset, sortby['propertyname'])
+                if sortby.get('spatial'):
+                    column = func.get_geometry_area(column)
+                query = query.order_by(column.desc() if sortby['order'] == 'DESC' else column)
+            page = query.limit(maxrecords).offset(startposition).all()
         if 0 < len(page) < maxrecords or (startposition == 0 and not page):
             return [str(startposition + len(page)), page]
         return [str(count()), page]
@@ -169,6 +180,36 @@ class HubCatRepository(Repository):
         """True when the GetRecords being answered says resultType="hits"."""
         kvp = getattr(getattr(self.context, 'server', None), 'kvp', None) or {}
         return kvp.get('resulttype') == 'hits'
+
+    def _sort_columns(self, sortby) -> list[tuple[str, str]]:
+        """(column, order) of the request's sort keys: every key HubCat read
+        (:func:`hubcat.sorting.current_keys`), else pycsw's one, else none."""
+        keys = sorting.current_keys()
+        if not keys:
+            return [(sortby['propertyname'], sortby['order'])] if sortby else []
+        columns = []
+        for name, order in keys:
+            column = self.queryables['_all'].get(name, {}).get('dbcol')
+            if not column:
+                raise sorting.SortError(f'cannot sort by {name!r}: not a queryable')
+            self._check_column(column)
+            columns.append((column, order))
+        return columns
+
+    def _sorted_page(self, matching, columns: list, maxrecords: int, startposition: int) -> list:
+        """One page ordered by :func:`hubcat.sorting.order_clauses` (every key, then a
+        unique row key, so that pages never overlap).  The page's identifiers are found
+        first and their rows read after: the database sorts narrow rows, not every
+        matching record with its documents.
+
+        :param matching: ``matching(*entities)``: the filtered query of those entities
+        """
+        query = matching(self.dataset.identifier).order_by(*sorting.order_clauses(
+            self.dataset.__table__, columns, self.engine.dialect.name, self.collate))
+        ids = [row[0] for row in query.limit(maxrecords).offset(startposition)]
+        rows = {row.identifier: row for row in self.session.query(self.dataset).filter(
+            self.dataset.identifier.in_(ids))} if ids else {}
+        return [rows[i] for i in ids if i in rows]
 
     def query_domain(self, domain, typenames, domainquerytype='list', count=False):
         """pycsw's GetDomain query, on a column of the table only; multi-valued columns
@@ -182,6 +223,7 @@ class HubCatRepository(Repository):
     def insert(self, record, source, insert_date):
         """pycsw's insert (CSW-T), with a bounded title and the record's values stored."""
         record.title = clip_title(record.title)
+        self._set_external_ids(record)
         super().insert(record, source, insert_date)
         self._write_values([record.identifier])
 
@@ -192,6 +234,7 @@ class HubCatRepository(Repository):
             constraint = self._bound(constraint)
         if record is not None:
             record.title = clip_title(record.title)
+            self._set_external_ids(record)
             ids = [record.identifier]
         else:
             ids = self._matching_ids(constraint)
@@ -209,6 +252,13 @@ class HubCatRepository(Repository):
             multivalue.delete_values(conn, ids)
         return result
 
+    @staticmethod
+    def _set_external_ids(record) -> None:
+        """The external identifier column of a record written through CSW-T or Harvest
+        (an ISO record's fileIdentifier, :func:`hubcat.external_ids.plain_ids`)."""
+        record.hc_external_ids = external_ids.column_value(external_ids.plain_ids(
+            {'schema': getattr(record, 'schema', None), 'identifier': record.identifier}))
+
     def _matching_ids(self, constraint) -> list:
         """Identifiers of the records a (bound) CSW-T constraint names."""
         query = self.session.query(self.dataset.identifier).filter(
@@ -218,7 +268,7 @@ class HubCatRepository(Repository):
     def _write_values(self, identifiers: list) -> None:
         """Store the values of these records as they are now in the records table."""
         table = self.dataset.__table__
-        columns = [c for c in ('identifier', 'hc_record', *MULTI_VALUED_COLUMNS) if c in table.c]
+        columns = [c for c in multivalue.ROW_COLUMNS if c in table.c]
         with self.engine.begin() as conn:
             rows = conn.execute(select(*[table.c[c] for c in columns]).where(
                 table.c.identifier.in_(identifiers))).mappings().all()

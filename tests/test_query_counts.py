@@ -103,3 +103,24 @@ def test_schema_invalid_requests_are_refused_every_time_and_in_every_thread(clie
     assert len(refused) == 6 and len(answers) == 9
     assert all(re.search(r'not valid|Bogus', a) for a in refused)
     assert sum('numberOfRecordsMatched="21"' in a for a in answers) == 3
+
+
+@pytest.mark.parametrize('backend', [b for b in SEARCH_BACKENDS if b != 'sqlite'])
+def test_postgres_connections_run_without_jit(backend, tmp_path):
+    """HubCat's PostgreSQL connections plan without JIT (compiling a search took longer
+    than running it), also after a transaction was rolled back and for every pooled one."""
+    from sqlalchemy import text
+
+    from hubcat.db import get_engine
+    url, cleanup = make_database(backend, tmp_path)
+    try:
+        engine = get_engine(url)
+        with engine.connect() as first, engine.connect() as second:
+            for conn in (first, second):
+                with conn.begin() as transaction:
+                    assert conn.execute(text('SHOW jit')).scalar() == 'off'
+                    transaction.rollback()
+        with engine.connect() as conn:
+            assert conn.execute(text('SHOW jit')).scalar() == 'off'
+    finally:
+        cleanup()

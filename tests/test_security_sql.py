@@ -334,6 +334,20 @@ def test_hostile_xml_sortby_is_refused(catalogue, version, name, order):
 
 
 @pytest.mark.parametrize('version', VERSIONS)
+@pytest.mark.parametrize('name, order', [("dc:title'; DROP TABLE records; --", 'ASC'),
+                                         ('dc:title', 'DESC; DROP TABLE records'),
+                                         ('title) UNION SELECT 1', 'ASC')])
+def test_hostile_second_sort_key_is_refused(catalogue, version, name, order):
+    key = '<f:SortProperty><f:{{ref}}>{}</f:{{ref}}><f:SortOrder>{}</f:SortOrder></f:SortProperty>'
+    sortby = f'<f:SortBy>{key.format("dc:title", "ASC")}{key.format(escape(name), escape(order))}</f:SortBy>'
+    body = get_records(version, comparison('PropertyIsLike', 'Station%'), sortby=sortby)
+    assert_refused(post(catalogue.client, body), version)
+    kvp_order = {'ASC': 'A', 'DESC': 'D'}.get(order, order)
+    assert_refused(catalogue.client.get('/csw', query_string=kvp(
+        version, sortby=f'dc:title:A,{name}:{kvp_order}')), version)
+
+
+@pytest.mark.parametrize('version', VERSIONS)
 def test_sortby_still_works(catalogue, version):
     resp = catalogue.client.get('/csw', query_string=kvp(version, sortby='dc:title:D',
                                                          constraintlanguage='CQL_TEXT',

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from hubcat import __version__
 from hubcat.oarec.cql2 import CRS84, GEOMETRY, TIMESTAMP_QUERYABLES
-from hubcat.oarec.params import queryables
+from hubcat.oarec.params import queryables, sortables
+from hubcat.sorting import MAX_KEYS
 from hubcat.oarec.search import COLLECTIONS
 
 JSON = 'application/json'
 HTML = 'text/html'
 OPENAPI = 'application/vnd.oai.openapi+json;version=3.0'
-#: only what holds (tests/test_records_api.py checks the responses); not 'sorting': sortby
-#: takes one key here (pycsw sorts by one), the class asks for a list of keys
+#: only what holds (tests/test_records_api.py and tests/test_records_sorting.py check the
+#: responses); 'sorting': sortby takes a list of keys (hubcat.sorting sorts by all of them,
+#: then by identifier) and each collection has its sortables
 CONFORMANCE = (
     'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core',
     'http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-core',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-collection',
+    'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/html',
     'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/oas30',
@@ -95,6 +98,8 @@ def collection(base: str, collection_id: str, extent=None) -> dict:
             _link(root + '/items?f=html', 'items', HTML, 'Its records as HTML'),
             _link(root + '/queryables', 'http://www.opengis.net/def/rel/ogc/1.0/queryables',
                   'application/schema+json', 'What its records can be filtered by'),
+            _link(root + '/sortables', 'http://www.opengis.net/def/rel/ogc/1.0/sortables',
+                  'application/schema+json', 'What its records can be sorted by'),
         ],
     }
     if extent:
@@ -112,6 +117,24 @@ def collections(base: str) -> dict:
     }
 
 
+def _property_schema(name: str, csw_name: str) -> dict:
+    schema = {'title': f'{name} (CSW: {csw_name})', 'type': 'string'}
+    if csw_name in _TYPES:
+        schema['format'] = _TYPES[csw_name]
+    if csw_name in _ENUMS:
+        schema['enum'] = _ENUMS[csw_name]
+    return schema
+
+
+def _schema_document(base: str, collection_id: str, path: str, properties: dict) -> dict:
+    return {
+        '$schema': 'https://json-schema.org/draft/2020-12/schema',
+        '$id': f'{base}/records/collections/{collection_id}/{path}',
+        'type': 'object', 'title': COLLECTIONS[collection_id][0],
+        'properties': properties,
+    }
+
+
 def queryables_document(base: str, collection_id: str) -> dict:
     """``/collections/{id}/queryables``: a JSON schema of the filterable properties."""
     properties = {'id': {'title': 'Record identifier', 'type': 'string'},
@@ -121,19 +144,16 @@ def queryables_document(base: str, collection_id: str) -> dict:
                            'enum': _ENUMS['hubcat:EntityType']}}
     properties[GEOMETRY] = {'title': 'Footprint (CRS84), for S_INTERSECTS and the other '
                             'spatial functions of filter', 'format': 'geometry-any'}
-    for name, csw_name in queryables().items():
-        schema = {'title': f'{name} (CSW: {csw_name})', 'type': 'string'}
-        if csw_name in _TYPES:
-            schema['format'] = _TYPES[csw_name]
-        if csw_name in _ENUMS:
-            schema['enum'] = _ENUMS[csw_name]
-        properties[name] = schema
-    return {
-        '$schema': 'https://json-schema.org/draft/2020-12/schema',
-        '$id': f'{base}/records/collections/{collection_id}/queryables',
-        'type': 'object', 'title': COLLECTIONS[collection_id][0],
-        'properties': properties,
-    }
+    properties.update((name, _property_schema(name, csw_name))
+                      for name, csw_name in queryables().items())
+    return _schema_document(base, collection_id, 'queryables', properties)
+
+
+def sortables_document(base: str, collection_id: str) -> dict:
+    """``/collections/{id}/sortables``: a JSON schema of the properties ``sortby`` takes."""
+    properties = {name: _property_schema(name, csw_name) for name, csw_name in sortables().items()}
+    properties['id']['title'] = 'Record identifier'
+    return _schema_document(base, collection_id, 'sortables', properties)
 
 
 def openapi(base: str) -> dict:
@@ -155,7 +175,16 @@ def openapi(base: str) -> dict:
         param('type', 'record types (service, thing, datastream, offering, procedure, or a '
               'DCMI type)', array),
         param('ids', 'record identifiers', array),
-        param('sortby', '+property or -property (one key)', array),
+        param('externalIds', 'identifiers the sources give records (properties.externalIds): '
+              'a record matches when one of its values, or one of its scheme:value strings, '
+              'equals an item exactly (STA: @iot.id under {service root}/Things or '
+              '/Datastreams, @iot.selfLink under the root; SOS: offering or procedure '
+              'identifier under {service URL}#offering or #procedure; ISO records: '
+              'fileIdentifier)', array),
+        param('sortby', f'up to {MAX_KEYS} comma-separated sort keys, +name (or name) '
+              'ascending, -name descending, names from /collections/{collectionId}/sortables; '
+              'ties keep one fixed order, text by code point, records without a value come last',
+              array),
         param('f', 'json or html', {'type': 'string', 'enum': ['json', 'html']}),
         param('filter', 'a CQL2 filter on the queryables (README: OGC API - Records): '
               "e.g. status = 'online' AND S_INTERSECTS(geometry, BBOX(8, 47, 9, 48))"),
@@ -196,6 +225,8 @@ def openapi(base: str) -> dict:
                                                {'200': ok, '404': missing}),
             '/collections/{collectionId}/queryables': get('Queryables', [collection_id],
                                                           {'200': ok, '404': missing}),
+            '/collections/{collectionId}/sortables': get('Sortables', [collection_id],
+                                                         {'200': ok, '404': missing}),
             '/collections/{collectionId}/items': get(
                 'Search records', [collection_id] + item_params,
                 {'200': features, '400': bad, '404': missing}),

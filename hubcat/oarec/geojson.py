@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import quote, urlencode
 
+from hubcat import external_ids
 from hubcat.records import DATASET, HAS_DATASTREAM, HAS_MEMBER, CatalogRecord
 from hubcat.times import iso, parse_time
 
@@ -79,6 +80,7 @@ def sensor_properties(record: CatalogRecord, row) -> dict:
         'thingIdentifier': record.thing_id,
         'parentIdentifier': record.parent_id,
         'objectType': record.object_type,
+        'externalIds': external_ids.as_json(external_ids.external_ids(record)),
     }
     properties.update({name: getattr(row, column) for name, column in STATUS_COLUMNS})
     if properties['lastSeen']:
@@ -95,6 +97,8 @@ def plain_properties(row) -> dict:
         'keywords': [k for k in (row.keywords or '').split(',') if k],
         'updated': _timestamp(row.date_modified),   # dct:modified, what updated= filters
         'created': _timestamp(row.insert_date),
+        'externalIds': external_ids.as_json(external_ids.plain_ids(
+            {'schema': row.schema, 'identifier': row.identifier})),
     }
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from typing import Optional
 
+from hubcat.sorting import MAX_KEYS
 from hubcat.times import iso, parse_time
-from profiles.hubcat.queryables import SENSOR_QUERYABLES
+from profiles.hubcat.queryables import MULTI_VALUED_COLUMNS, SENSOR_QUERYABLES
 
 #: OGC API names of the core queryables -> CSW queryable names
 CORE_QUERYABLES = {
@@ -21,6 +22,8 @@ CORE_QUERYABLES = {
     'keywords': 'dc:subject',
     'updated': 'dct:modified',
 }
+#: the CSW queryable ``externalIds`` searches
+EXTERNAL_ID = 'hubcat:ExternalId'
 #: CSW names of the queryables holding a date-time
 DATE_TIME_QUERYABLES = ('dct:modified', 'hubcat:LastSeen', 'hubcat:StatusChanged',
                         'hubcat:PhenomenonTimeBegin', 'hubcat:PhenomenonTimeEnd')
@@ -45,9 +48,12 @@ def queryables() -> dict:
 
     ``hubcat:ObservedProperty`` is ``observedProperty``: the local name, first letter
     lower-cased, so queryables added to the profile appear here by themselves.
+    ``hubcat:ExternalId`` is the ``externalIds`` parameter instead (a list).
     """
     names = dict(CORE_QUERYABLES)
     for name in SENSOR_QUERYABLES:
+        if name == EXTERNAL_ID:
+            continue
         local = name.split(':', 1)[1]
         names[local[0].lower() + local[1:]] = name
     return names
@@ -63,6 +69,7 @@ class ItemsQuery:
     terms: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    external_ids: list[str] = field(default_factory=list)   # values or scheme:value
     properties: dict[str, str] = field(default_factory=dict)
     sortby: list[tuple[str, bool]] = field(default_factory=list)   # (queryable, ascending)
     filter: object = None       # the OGC Filter predicate of a CQL2 filter (hubcat.oarec.cql2)
@@ -86,9 +93,6 @@ def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
         if name not in RESERVED and name not in known and name not in also:
             raise ParameterError(name, f'unknown parameter {name!r}; queryables: '
                                  + ', '.join(sorted(known)))
-    if args.get('externalIds'):
-        raise ParameterError('externalIds', 'externalIds is not supported: records carry no '
-                             'index of external identifiers (use ids or q)')
     return ItemsQuery(
         limit=_integer(args, 'limit', DEFAULT_LIMIT, 1, 10 ** 9),   # capped by the server
         offset=_integer(args, 'offset', 0, 0, 10 ** 9),
@@ -97,8 +101,9 @@ def parse_items_query(args, also: tuple = ()) -> ItemsQuery:
         terms=_list(args.get('q')),
         types=_list(args.get('type')),
         ids=_list(args.get('ids')),
+        external_ids=_list(args.get('externalIds')),
         properties={known[n]: _property(n, known[n], args.get(n)) for n in args if n in known},
-        sortby=_sortby(args.get('sortby'), known),
+        sortby=_sortby(args.get('sortby')),
         filter=items_filter(args),
     )
 
@@ -193,16 +198,33 @@ def _interval(value: Optional[str]):
     return start, end
 
 
-def _sortby(value: Optional[str], known: dict) -> list[tuple[str, bool]]:
-    keys = []
-    for item in _list(value):
+def sortables() -> dict:
+    """OGC API sortable name -> CSW queryable name: ``id`` and every single-valued
+    queryable (a list such as observedProperty or keywords has no one value to sort by)."""
+    names = {'id': 'dc:identifier'}
+    names.update((name, csw) for name, csw in queryables().items()
+                 if _column(csw) not in MULTI_VALUED_COLUMNS)
+    return names
+
+
+def _column(csw_name: str) -> str:
+    return SENSOR_QUERYABLES.get(csw_name, {'dc:subject': 'keywords'}.get(csw_name, ''))
+
+
+def _sortby(value: Optional[str]) -> list[tuple[str, bool]]:
+    """``sortby``: ``+name``/``name`` ascending, ``-name`` descending, comma-separated, at
+    most :data:`hubcat.sorting.MAX_KEYS` keys, each once."""
+    known, keys = sortables(), []
+    items = _list(value)
+    if len(items) > MAX_KEYS:
+        raise ParameterError('sortby', f'sortby takes at most {MAX_KEYS} keys, got {len(items)}')
+    for item in items:
         ascending = not item.startswith('-')
-        name = item.lstrip('+-')
-        if name == 'id':
-            keys.append(('dc:identifier', ascending))
-        elif name in known:
-            keys.append((known[name], ascending))
-        else:
-            raise ParameterError('sortby', f'cannot sort by {name!r}; sortables: id, '
+        name = item[1:] if item[:1] in '+-' else item
+        if name not in known:
+            raise ParameterError('sortby', f'cannot sort by {name!r}; sortables: '
                                  + ', '.join(sorted(known)))
+        if any(known[name] == prop for prop, _ in keys):
+            raise ParameterError('sortby', f'sortby names {name!r} twice')
+        keys.append((known[name], ascending))
     return keys

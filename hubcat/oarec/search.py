@@ -18,7 +18,7 @@ from hubcat.config import Config
 from hubcat.csw import run_pycsw
 from hubcat.db import get_engine, records_table
 from hubcat.federation.csw_request import CSW, NAMESPACES
-from hubcat.oarec.params import DATE_TIME_QUERYABLES, ItemsQuery, ParameterError, time_forms
+from hubcat.oarec.params import EXTERNAL_ID, DATE_TIME_QUERYABLES, ItemsQuery, time_forms
 from hubcat.ows import OWS_NS
 
 DC = NAMESPACES['dc']
@@ -77,8 +77,6 @@ def rows_by_identifier(config: Config, ids: list[str]) -> list:
 def getrecords(collection: str, query: ItemsQuery, limit: int,
                element_set: str = 'brief') -> bytes:
     """The CSW 2.0.2 GetRecords request (DC records of ``element_set``) for an items query."""
-    if len(query.sortby) > 1:
-        raise ParameterError('sortby', 'sortby takes one sort key')
     nsmap = {'csw': CSW, 'ogc': ogc_filter.OGC, 'gml': ogc_filter.GML}
     root = etree.Element(f'{{{CSW}}}GetRecords', nsmap=nsmap, service='CSW', version='2.0.2',
                          resultType='results', outputSchema=CSW,
@@ -89,8 +87,8 @@ def getrecords(collection: str, query: ItemsQuery, limit: int,
     if condition is not None:
         constraint = etree.SubElement(csw_query, f'{{{CSW}}}Constraint', version='1.1.0')
         etree.SubElement(constraint, f'{{{ogc_filter.OGC}}}Filter').append(condition)
-    for prop, ascending in query.sortby:
-        sort = etree.SubElement(csw_query, f'{{{ogc_filter.OGC}}}SortBy')
+    sort = etree.SubElement(csw_query, f'{{{ogc_filter.OGC}}}SortBy') if query.sortby else None
+    for prop, ascending in query.sortby:   # the repository adds the identifier last
         prop_el = etree.SubElement(sort, f'{{{ogc_filter.OGC}}}SortProperty')
         etree.SubElement(prop_el, f'{{{ogc_filter.OGC}}}PropertyName').text = prop
         etree.SubElement(prop_el, f'{{{ogc_filter.OGC}}}SortOrder').text = \
@@ -115,6 +113,8 @@ def conditions(collection: str, query: ItemsQuery) -> list:
                                                 f.equal('dc:type', t))]))
     if query.ids:
         found.append(f.combine('Or', [f.equal('dc:identifier', i) for i in query.ids]))
+    if query.external_ids:   # exact per value (hubcat.multivalue, hubcat.external_ids)
+        found.append(f.combine('Or', [f.equal(EXTERNAL_ID, i) for i in query.external_ids]))
     for prop, value in query.properties.items():
         values = time_forms(value) if prop in DATE_TIME_QUERYABLES else [value]
         found.append(f.combine('Or', [f.equal(prop, v) for v in values]))

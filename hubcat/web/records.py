@@ -122,6 +122,13 @@ def queryables(collection_id: str):
     return respond(document, 'queryables', 'application/schema+json')
 
 
+@bp.get('/collections/<collection_id>/sortables')
+def sortables(collection_id: str):
+    """The sortables of a collection (a JSON schema)."""
+    document = documents.sortables_document(base_url(), _collection_id(collection_id))
+    return respond(document, 'queryables', 'application/schema+json')
+
+
 @bp.get('/collections/<collection_id>/items')
 def items(collection_id: str):
     """Search a collection."""

@@ -23,6 +23,7 @@ SENSOR_QUERYABLES = {
     'hubcat:EntityType': 'hc_kind',
     'hubcat:PhenomenonTimeBegin': 'time_begin',
     'hubcat:PhenomenonTimeEnd': 'time_end',
+    'hubcat:ExternalId': 'hc_external_ids',
 }
 
 ASSOCIATION_QUERYABLES = {
@@ -34,7 +35,8 @@ ASSOCIATION_QUERYABLES = {
 #: columns holding lists (comma-joined in the records table, one row per value in
 #: hubcat_record_values): a comparison applies to each value (hubcat/multivalue.py)
 MULTI_VALUED_COLUMNS = ('hc_observed_property_raw', 'hc_observed_property',
-                        'hc_observed_property_uri', 'hc_unit', 'keywords', 'operateson')
+                        'hc_observed_property_uri', 'hc_unit', 'keywords', 'operateson',
+                        'hc_external_ids')
 
 
 def as_pycsw(queryables: dict) -> dict:
