@@ -113,11 +113,20 @@ def _markers(browser) -> int:
     return int(browser.find_element(By.TAG_NAME, 'body').get_attribute('data-markers'))
 
 
+_POPUP_INSIDE_MAP = """
+    const popup = document.querySelector('.leaflet-popup');
+    if (!popup) return false;
+    const p = popup.getBoundingClientRect(), m = document.getElementById('map').getBoundingClientRect();
+    return p.height > 0 && p.top >= m.top && p.bottom <= m.bottom && p.left >= m.left && p.right <= m.right;
+"""
+
+
 def _popup(browser):
-    """The open popup, once shown (it fades in)."""
+    """The open popup, once shown whole: faded in and panned into the map (the part of a
+    popup outside the map is clipped, and a user could not read it either)."""
     def shown(b):
         found = b.find_elements(By.CSS_SELECTOR, '.leaflet-popup-content')
-        return found[0] if found and found[0].text else False
+        return found[0] if found and found[0].text and b.execute_script(_POPUP_INSIDE_MAP) else False
     return WebDriverWait(browser, 30).until(shown)
 
 
@@ -209,8 +218,10 @@ def test_offline_sensors_are_red_with_their_reason_and_the_service_type_filters(
     legend = browser.find_element(By.ID, 'legend').text
     assert f'{len(statuses) - offline} online' in legend
     assert f'{offline} offline (stale)' in legend
-    titles = [c.get_attribute('title') for c in browser.find_elements(
-        By.CSS_SELECTOR, '.marker-cluster.cluster-offline > div, .marker-cluster.cluster-mixed > div')]
+    # read in one script: the clusters are redrawn while the map settles
+    titles = WebDriverWait(browser, 30).until(lambda b: b.execute_script(
+        "return Array.from(document.querySelectorAll('.marker-cluster.cluster-offline > div, "
+        ".marker-cluster.cluster-mixed > div')).map(d => d.title)"))
     assert any('offline (stale)' in t for t in titles), titles          # a red cluster says why
     assert browser.find_elements(By.CSS_SELECTOR, '.marker-cluster.cluster-online')
 

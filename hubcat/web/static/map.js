@@ -6,6 +6,8 @@
   const PAGE = 20, MAX_MARKERS = 5000;
   const body = document.body;
   const map = L.map('map', {maxZoom: 19}).setView([47, 8], 4);
+  // a popup never outgrows the map: a Thing with many Datastreams scrolls inside it
+  const POPUP = {maxWidth: 360, maxHeight: 420};
   if (body.dataset.tiles) {
     L.tileLayer(body.dataset.tiles, {maxZoom: 19, attribution: '&copy; OpenStreetMap contributors'}).addTo(map);
   }
@@ -146,7 +148,7 @@
         status: online ? 'online' : 'offline', reason: reason,
         className: 'sensor ' + (online ? 'online' : 'offline')});
       marker.bindTooltip(text(group[0].properties.title) + ': ' + (online ? 'online' : 'offline ' + reasonText([reason])));
-      marker.bindPopup(() => groupPopup(group), {maxWidth: 360});
+      marker.bindPopup(() => groupPopup(group), POPUP);
       markers.set(key, marker);
       layer.push(marker);
     }
@@ -193,7 +195,7 @@
     if (!at) return;
     const group = sensorGroups.get(sensorKey(feature)) || [feature];
     map.setView(at, Math.max(map.getZoom(), 12), {animate: false});
-    L.popup({maxWidth: 360}).setLatLng(at).setContent(groupPopup(group)).openOn(map);
+    L.popup(POPUP).setLatLng(at).setContent(groupPopup(group)).openOn(map);
   }
 
   async function refresh(resetOffset) {
