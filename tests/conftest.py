@@ -5,10 +5,13 @@ HTTP servers.
 
 STA ports: ``HUBCAT_TEST_STA_PORT`` (default 8191) is the session STA server;
 tests that need their own STA server or a crafted HTTP server take the next
-ports (see :func:`test_port`).
+ports (see :func:`test_port`). Under pytest-xdist (``.ci/run`` runs ``-n 2``) each
+worker shifts every test port by its number (:func:`worker_offset`), so workers never
+share a port, a peer server or a Redis database.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -188,16 +191,52 @@ def live_app():
 
 
 # ---- SensorThings API: real peer servers, crafted servers, fixture files -----------------
+#: test ports each pytest-xdist worker takes from a base (STA: offsets 0-4; CSW peers: 0-1)
+STA_PORTS_PER_WORKER, CSW_PORTS_PER_WORKER = 5, 2
+
+
+def worker_offset(ports_per_worker: int) -> int:
+    """How far this pytest-xdist worker shifts a port base (``gw0``: 0, ``gw1``: one block
+    of ``ports_per_worker``, ...); 0 without xdist."""
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    return int(worker[2:]) * ports_per_worker if worker[2:].isdigit() else 0
+
+
 def test_port(offset: int = 0) -> int:
-    """The test port ``HUBCAT_TEST_STA_PORT + offset`` (default base 8191).
+    """The test port ``HUBCAT_TEST_STA_PORT + offset`` (default base 8191), shifted by
+    :func:`worker_offset` under pytest-xdist.
 
     Offsets in use: 0 session STA server, 1 an STA server a test may change,
-    2 crafted HTTP servers, 3 a port nothing listens on.
+    2 crafted HTTP servers, 3 a port nothing listens on, 4 the demo STA server.
     """
-    return int(os.environ.get('HUBCAT_TEST_STA_PORT', '8191')) + offset
+    return (int(os.environ.get('HUBCAT_TEST_STA_PORT', '8191'))
+            + worker_offset(STA_PORTS_PER_WORKER) + offset)
 
 
 test_port.__test__ = False   # not a test, despite its name
+
+
+def peers_dir() -> Path:
+    """Where ../shared/peers/*.sh keep their virtualenvs and servers (``$TMPDIR/hubcat-peers``)."""
+    return Path(os.environ.get('TMPDIR') or '/tmp') / 'hubcat-peers'
+
+
+def start_peer(command: list, env: dict, installed: tuple, timeout: float) -> None:
+    """Run a ../shared/peers start ``command``. Until every path in ``installed`` exists (the
+    script installs its virtualenv on first use), starts hold a lock, so that parallel test
+    processes (pytest-xdist workers) never install into one virtualenv at once."""
+    def run():
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, timeout=timeout)
+    peers_dir().mkdir(parents=True, exist_ok=True)
+    with open(peers_dir() / f'.install-{Path(command[0]).stem}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not all(Path(path).exists() for path in installed):
+                run()   # installs, under the lock
+                return
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    run()
 
 
 class StaServer:
@@ -219,8 +258,9 @@ class StaServer:
 
     def start(self) -> 'StaServer':
         """Install if needed, start with a fresh database and load the data set."""
-        subprocess.run([str(PEERS / 'sta_server.sh'), 'start', *self.load_args], env=self.env,
-                       check=True, stdout=subprocess.DEVNULL, timeout=900)
+        venv = Path(self.env.get('STA_PEER_VENV') or peers_dir() / 'stavenv')
+        start_peer([str(PEERS / 'sta_server.sh'), 'start', *self.load_args], self.env,
+                   installed=(venv / 'bin' / 'uvicorn',), timeout=900)
         return self
 
     def stop(self) -> None:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -27,10 +28,12 @@ from werkzeug.serving import make_server
 
 from hubcat.config import Config
 
-from conftest import PEERS
+from conftest import CSW_PORTS_PER_WORKER, PEERS, peers_dir, start_peer, worker_offset
 
 PEER_SCRIPT = os.environ.get('HUBCAT_CSW_PEER_SCRIPT', str(PEERS / 'csw_peer.sh'))
-CSW_PORT = int(os.environ.get('HUBCAT_TEST_CSW_PORT', '8493'))
+#: this process' first peer port (a pytest-xdist worker shifts it: conftest.worker_offset)
+CSW_PORT = (int(os.environ.get('HUBCAT_TEST_CSW_PORT', '8493'))
+            + worker_offset(CSW_PORTS_PER_WORKER))
 RECORDS = os.path.join(os.path.dirname(PEER_SCRIPT), '..', 'fixtures', 'csw_records')
 _STARTED: dict = {}
 
@@ -42,8 +45,9 @@ def _start_csw_peer(request, port: int, records: Optional[str] = None) -> str:
     env = dict(os.environ, CSW_PEER_PORT=str(port), CSW_PEER_TITLE=f'pycsw peer {port}')
     if records:
         env['CSW_PEER_RECORDS'] = records
-    subprocess.run([PEER_SCRIPT, 'start'], env=env, check=True, timeout=600,
-                   stdout=subprocess.DEVNULL)
+    venv = Path(os.environ.get('CSW_PEER_VENV') or peers_dir() / 'cswvenv') / 'bin'
+    start_peer([PEER_SCRIPT, 'start'], env, installed=(venv / 'pycsw-admin.py', venv / 'gunicorn'),
+               timeout=600)
     url = f'http://127.0.0.1:{port}/csw'
     _STARTED[port] = url
 
@@ -88,7 +92,7 @@ def pycsw_ebrim(pycsw_all, tmp_path_factory) -> str:
     """A stock pycsw (this venv's) with profiles apiso and ebrim over the first peer's database."""
     from pycsw.wsgi import application
     work = tmp_path_factory.mktemp('ebrim')
-    source = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'hubcat-peers', f'csw-{CSW_PORT}', 'pycsw.cfg')
+    source = peers_dir() / f'csw-{CSW_PORT}' / 'pycsw.cfg'
     lines = []
     for line in open(source, encoding='utf-8'):
         if line.startswith('profiles='):

@@ -10,7 +10,6 @@ and without a broker ``hubcat worker`` / ``hubcat enqueue`` say so in one line.
 """
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from datetime import datetime, timezone
 import pytest
 import redis
 
-from conftest import _BACKENDS, make_config, make_database
+from conftest import _BACKENDS, make_config, make_database, test_port
 from hubcat.catalogue import Catalogue
 from hubcat.db import init_db
 from hubcat.queue import SKIPPED, celery_app, enqueue_harvest
@@ -32,8 +31,9 @@ from sta_expand_ignoring_server import ExpandIgnoringServer
 
 SOURCES = 20
 REDIS_PORT = 6379
-#: this run's Redis database: derived from the test ports, so parallel runs do not clash
-REDIS_DB = int(os.environ.get('HUBCAT_TEST_STA_PORT', '8191')) % 16
+#: this run's Redis database: derived from the test ports (per pytest-xdist worker too), so
+#: parallel runs do not clash
+REDIS_DB = test_port(0) % 16
 
 
 @pytest.fixture(scope='module')
