@@ -39,6 +39,21 @@ def pytest_sessionstart(session):
                     'beside the project (clone the project next to shared/)', returncode=4)
 
 
+#: the modules that take longest (``--durations``, whole suite), longest first: collected
+#: before the others, so that under pytest-xdist (``--dist loadscope`` hands out whole
+#: modules in collection order) none of them starts last while the other worker idles
+LONG_MODULES = ('test_scheduler.py', 'test_scale_storage.py', 'test_status_lifecycle.py',
+                'test_run_crash.py', 'test_sensor_records.py', 'test_celery_workers.py',
+                'test_cli.py', 'test_records_api.py', 'test_sta_removed.py',
+                'test_sos_harvest.py', 'test_records_sorting.py', 'test_map_page.py')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the :data:`LONG_MODULES` first (each keeps its own order of tests)."""
+    rank = {name: place for place, name in enumerate(LONG_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 _BACKENDS = ['sqlite'] + (['postgresql'] if os.environ.get('HUBCAT_TEST_DATABASE_URL') else [])
 #: backends of the storage and search tests: also PostgreSQL with PostGIS when
 #: HUBCAT_TEST_POSTGIS_DATABASE_URL names a server that has it (.ci/run sets it)
@@ -275,13 +290,52 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
+#: under pytest-xdist: the session STA server the workers share (its URL, written once)
+_SHARED_STA = 'sta_server.url'
+
+
+def _xdist_shared_dir(config) -> Path:
+    """The folder every pytest-xdist worker of this run shares with the controller (the
+    controller's base temp folder; each worker's is a subfolder of it)."""
+    factory = config._tmp_path_factory
+    base = factory.getbasetemp()
+    return base.parent if hasattr(config, 'workerinput') else base
+
+
 @pytest.fixture(scope='session')
-def sta_server() -> str:
+def sta_server(request) -> str:
     """The root URL of a real STA server loaded with the default data set (50 Things,
-    200 Datastreams), for the whole session. Tests must not change its data."""
-    server = StaServer(test_port(0)).start()
-    yield server.url
-    server.stop()
+    200 Datastreams), for the whole session. Tests must not change its data.
+
+    Under pytest-xdist the workers share one such server: the first worker that needs it
+    starts it (the others wait on a lock and read its URL) and the controller stops it at
+    the end (:func:`pytest_sessionfinish`)."""
+    if not hasattr(request.config, 'workerinput'):
+        server = StaServer(test_port(0)).start()
+        yield server.url
+        server.stop()
+        return
+    shared = _xdist_shared_dir(request.config)
+    with open(shared / (_SHARED_STA + '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / _SHARED_STA).exists():
+            # on worker gw0's session-server port, which no worker uses for anything else
+            port = test_port(0) - worker_offset(STA_PORTS_PER_WORKER)
+            url = StaServer(port).start().url
+            (shared / _SHARED_STA).write_text(url, encoding='utf-8')
+        url = (shared / _SHARED_STA).read_text(encoding='utf-8')
+    yield url
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist, the controller stops the session STA server the workers shared."""
+    if hasattr(session.config, 'workerinput') or not session.config.pluginmanager.has_plugin(
+            'dsession'):
+        return
+    marker = _xdist_shared_dir(session.config) / _SHARED_STA
+    if marker.exists():
+        StaServer(urlsplit(marker.read_text(encoding='utf-8')).port).stop()
+        marker.unlink()
 
 
 @pytest.fixture(scope='module')

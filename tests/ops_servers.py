@@ -9,7 +9,7 @@ import time
 from typing import Callable, Optional
 
 
-def poll(check: Callable[[], object], deadline: float = 120.0, every: float = 0.5,
+def poll(check: Callable[[], object], deadline: float = 120.0, every: float = 0.1,
          message: str = 'condition'):
     """Call ``check`` until it returns something truthy; that value, or AssertionError."""
     end = time.monotonic() + deadline
