@@ -70,7 +70,10 @@ def _json_schema(node):
     return node
 
 
+@functools.lru_cache(maxsize=None)
 def _retrieve(uri: str) -> Resource:
+    """The building block at ``uri`` (a stub, or a local file read and converted once: the
+    validators' registries ask again on every validation)."""
     if uri.startswith(FEATURES):
         return Resource.from_contents(FEATURES_STUBS[uri[len(FEATURES):]],
                                       default_specification=_spec())
