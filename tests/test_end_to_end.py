@@ -81,9 +81,12 @@ def _free_port() -> int:
 def test_demo_serves_a_harvested_catalogue_and_stops_on_ctrl_c(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith('HUBCAT_')}
+    # Ctrl-C as at a terminal: SIGINT raises KeyboardInterrupt even when this test run ignores
+    # SIGINT (started in the background by a shell), which Python would pass on to the demo
     proc = subprocess.Popen(
-        [sys.executable, '-c', 'from hubcat.cli import main; main()', 'demo', '--port', str(port),
-         '--workdir', str(tmp_path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        [sys.executable, '-c', 'import signal; signal.signal(signal.SIGINT, '
+         'signal.default_int_handler); from hubcat.cli import main; main()', 'demo', '--port',
+         str(port), '--workdir', str(tmp_path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
     lines = []
     try:
