@@ -41,7 +41,8 @@ def pytest_sessionstart(session):
 
 #: the modules that take longest (``--durations``, whole suite), longest first: collected
 #: before the others, so that under pytest-xdist (``--dist loadscope`` hands out whole
-#: modules in collection order) none of them starts last while the other worker idles
+#: modules in collection order with ``--no-loadscope-reorder``, as .ci/run runs it) none of
+#: them starts last while the other worker idles
 LONG_MODULES = ('test_scheduler.py', 'test_scale_storage.py', 'test_status_lifecycle.py',
                 'test_run_crash.py', 'test_sensor_records.py', 'test_celery_workers.py',
                 'test_cli.py', 'test_records_api.py', 'test_sta_removed.py',
