@@ -103,6 +103,7 @@ class HubCatScheduler:
                              'misfire_grace_time': options['misfire_grace_time']}
         engine = get_engine(config.database_url)
         self._sync_lock = threading.Lock()
+        self._stopping = False
         self.scheduler = BackgroundScheduler(
             jobstores={'default': SharedSQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE),
                        'internal': MemoryJobStore()},
@@ -133,6 +134,11 @@ class HubCatScheduler:
         with _RUNNING_LOCK:
             if self in _RUNNING:
                 _RUNNING.remove(self)
+        # a sync under way (the reconcile job's) ends first, and no later one touches the
+        # scheduler: APScheduler's shutdown holds its job store lock while it waits for
+        # running jobs, so a reconcile job asking for the jobs then would wait forever
+        with self._sync_lock:
+            self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
         LOGGER.info('scheduler stopped')
@@ -170,6 +176,8 @@ class HubCatScheduler:
         from hubcat.sources import SourceRegistry
         done = {'added': [], 'changed': [], 'removed': []}
         with self._sync_lock:
+            if self._stopping:
+                return done
             try:
                 wanted = {s.id: s for s in SourceRegistry(self.config.database_url).list()
                           if s.schedule}

@@ -250,3 +250,44 @@ def test_missed_runs_run_once_after_a_restart(sched_config, client, schedulers, 
     time.sleep(3)   # a failing harvest takes milliseconds: any further catch-up would be here
     runs = _runs(client, source)
     assert [(r['trigger'], r['outcome']) for r in runs] == [('scheduled', 'failed')]
+
+
+def test_stopping_while_a_reconcile_runs_waits_for_it_and_returns(schedulers):
+    """Shutting down (waiting for running jobs) while the reconcile job syncs: the sync ends
+    and the scheduler stops; APScheduler's shutdown holds its job store lock while it waits,
+    and a sync reaching for the jobs then hung both. PostgreSQL's locks hold the sync midway."""
+    import threading
+
+    from sqlalchemy import text
+
+    import hubcat.scheduler as scheduler_module
+    from conftest import _BACKENDS, make_database
+    from hubcat.db import dispose_engine, init_db
+    if 'postgresql' not in _BACKENDS:
+        pytest.skip('needs PostgreSQL (HUBCAT_TEST_DATABASE_URL) to hold a sync midway')
+    url, cleanup = make_database('postgresql', None)
+    try:
+        config = make_config(url, **FAST)
+        init_db(config.database_url, config.table)
+        sched = schedulers(config)
+        engine = get_engine(url)
+        with engine.connect() as blocker:
+            held = blocker.begin()
+            blocker.execute(text('LOCK TABLE hubcat_sources IN ACCESS EXCLUSIVE MODE'))
+
+            def sync_waiting():
+                with engine.connect() as conn:
+                    return conn.execute(text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                        "WHERE c.relname = 'hubcat_sources' AND NOT l.granted")).scalar()
+            poll(sync_waiting, message="the reconcile job's sync waiting for the sources table")
+            stopper = threading.Thread(target=sched.shutdown, kwargs={'wait': True}, daemon=True)
+            stopper.start()
+            poll(lambda: sched not in scheduler_module._RUNNING, message='shutdown under way')
+            held.rollback()                          # the sync reads the sources and goes on
+        stopper.join(timeout=120)
+        assert not stopper.is_alive(), 'the scheduler did not stop'
+        assert not sched.running
+    finally:
+        dispose_engine(url)
+        cleanup()
