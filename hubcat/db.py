@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
+from contextlib import contextmanager
 
 from sqlalchemy import Column, MetaData, Table, create_engine, event, exc, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -20,6 +21,8 @@ from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 
 LOGGER = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+#: the PostgreSQL advisory lock key of init_db (per database): 'HubC' as an integer
+_INIT_LOCK_KEY = 0x48756243
 # expression indexes (trigram, envelope box, substr keys) and PostGIS's geometry column
 # are HubCat's own: SQLAlchemy's reflection of the records table skips them, as it
 # should, without a warning (it printed in every `hubcat harvest` on PostgreSQL)
@@ -137,14 +140,20 @@ def _create_engine(url: str) -> Engine:
 
 
 def _postgres_setup(dbapi_connection, _record) -> None:  # noqa: ANN001
-    """``jit = off`` on each PostgreSQL connection (servers 11 and later; the answer is
-    the same): a catalogue query over a few thousand rows costs more than
-    ``jit_above_cost`` and compiling it took 80-370 ms, more than running it
-    (docs/performance.md, subject = AND BBOX)."""
+    """Each PostgreSQL connection (servers 11 and later; answers are the same):
+
+    * ``jit = off``: a catalogue query over a few thousand rows costs more than
+      ``jit_above_cost`` and compiling it took 80-370 ms, more than running it;
+    * ``max_parallel_workers_per_gather = 0``: the page of subject = AND BBOX was read by
+      two parallel workers, processes the server starts for that one query (35 ms where
+      one process reads the ~1,000 rows in 5; under 32 clients they only compete for
+      the same cores).  docs/performance.md.
+    """
     if getattr(dbapi_connection, 'server_version', 0) < 110000:
         return
     cursor = dbapi_connection.cursor()
     cursor.execute('SET jit = off')
+    cursor.execute('SET max_parallel_workers_per_gather = 0')
     cursor.close()
     dbapi_connection.commit()   # a rollback when the pool takes the connection back keeps it
 
@@ -180,8 +189,43 @@ def _pg_box_index(engine: Engine, table: str) -> list[str]:
 def init_db(url: str, table: str = 'records') -> list[str]:
     """Create or upgrade the catalogue database; returns what was done (one line each).
 
-    Idempotent: a second call changes nothing and returns an empty list.
+    Idempotent: a second call changes nothing and returns an empty list.  One process at
+    a time: gunicorn's workers each initialise the database as they start, and two
+    concurrent upgrades deadlocked on PostgreSQL (``ALTER TABLE`` in both); the others
+    wait for the first and find nothing left to do (:func:`_one_init_at_a_time`).
     """
+    with _one_init_at_a_time(url):
+        return _init_db(url, table)
+
+
+@contextmanager
+def _one_init_at_a_time(url: str):
+    """Hold the database's initialisation lock: a PostgreSQL advisory lock, or an
+    exclusive lock on the file ``<database>-init.lock`` beside an SQLite file."""
+    engine = get_engine(url)
+    if engine.dialect.name == 'postgresql':
+        with engine.connect() as conn:
+            conn.execute(text('SELECT pg_advisory_lock(:k)'), {'k': _INIT_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text('SELECT pg_advisory_unlock(:k)'), {'k': _INIT_LOCK_KEY})
+        return
+    database = engine.url.database
+    if engine.dialect.name != 'sqlite' or not database or database == ':memory:':
+        yield
+        return
+    import fcntl
+    with open(f'{database}-init.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _init_db(url: str, table: str) -> list[str]:
+    """:func:`init_db`'s work, under its lock."""
     engine = get_engine(url)
     done = []
     if engine.dialect.name == 'postgresql':  # before the table: pycsw then makes it native
@@ -264,6 +308,8 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
         filled = multivalue.backfill(conn, table)
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
+        if engine.dialect.name == 'postgresql':
+            done.extend(multivalue.postgresql_keys(conn, table))
     return done
 
 
