@@ -15,7 +15,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from lxml import etree
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from conftest import ADMIN_TOKEN, SEARCH_BACKENDS, LiveServer, make_config, make_database
 from hubcat.app import create_app
@@ -24,6 +24,7 @@ from hubcat.db import dispose_engine, get_engine, init_db
 from hubcat.dictionaries import service
 from hubcat.multivalue import KEY_CHARS, KEYS_COLUMN
 from hubcat.records import DATASTREAM, OT_MEASUREMENT, CatalogRecord
+from sql_capture import captured, plans
 
 CSW2 = 'http://www.opengis.net/cat/csw/2.0.2'
 DC = 'http://purl.org/dc/elements/1.1/'
@@ -169,34 +170,16 @@ def test_hubcat_init_gives_an_older_catalogue_its_keys(backend, tmp_path):
 
 @pytest.fixture(params=POSTGRES_BACKENDS)
 def statements(request, tmp_path):
-    """(/csw URL, list of (SQL, parameters) the catalogue's engine runs) on PostgreSQL."""
+    """(/csw URL, list of (SQL, parameters) the catalogue's engine runs, engine) on PostgreSQL."""
     url, cleanup = make_database(request.param, tmp_path)
     init_db(url)
     Catalogue(url).sync(1, _records(NOW_KEYWORDS), stale_after=10 ** 9)
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
     engine = get_engine(url)
-    event.listen(engine, 'before_cursor_execute', record)
     server = LiveServer(create_app(make_config(url), init_database=False))
-    yield server.url + '/csw', seen, engine
+    with captured(engine) as seen:
+        yield server.url + '/csw', seen, engine
     server.close()
-    event.remove(engine, 'before_cursor_execute', record)
     cleanup()
-
-
-def _plans(engine, seen: list) -> list[str]:
-    """EXPLAIN of each statement seen that reads the records' keys (sequential scans off,
-    as a large catalogue's planner would choose)."""
-    plans, statements = [], list(seen)
-    with engine.connect() as conn:
-        conn.exec_driver_sql('SET enable_seqscan = off')
-        for sql, params in statements:
-            if f"{KEYS_COLUMN} @>" in sql:
-                plans.append('\n'.join(row[0] for row in
-                                       conn.exec_driver_sql('EXPLAIN ' + sql, params)))
-    return plans
 
 
 def test_subject_equality_is_answered_from_the_records_row(statements):
@@ -205,16 +188,16 @@ def test_subject_equality_is_answered_from_the_records_row(statements):
     csw, seen, engine = statements
     seen.clear()
     assert _found(csw, _equal('dc:subject', 'beta')) == {'urn:test:b'}
-    plans = _plans(engine, seen)
-    assert plans, 'the subject equality did not use the records keys'
-    assert all(f'ix_records_{KEYS_COLUMN}' in plan for plan in plans), plans
+    found = plans(engine, seen, f'{KEYS_COLUMN} @>')
+    assert found, 'the subject equality did not use the records keys'
+    assert all(f'ix_records_{KEYS_COLUMN}' in plan for plan in found), found
 
     bbox = ('<ogc:BBOX><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName>'
             '<gml:Envelope srsName="urn:ogc:def:crs:EPSG::4326">'
             '<gml:lowerCorner>49 6</gml:lowerCorner><gml:upperCorner>51 8</gml:upperCorner>'
             '</gml:Envelope></ogc:BBOX>')
     seen.clear()
-    found = _found(csw, f'<ogc:And>{_equal("dc:subject", "beta")}{bbox}</ogc:And>')
-    assert found == {'urn:test:b'}
-    plans = _plans(engine, seen)
-    assert plans and not any('hubcat_record_values' in plan for plan in plans), plans
+    assert _found(csw, f'<ogc:And>{_equal("dc:subject", "beta")}{bbox}</ogc:And>') \
+        == {'urn:test:b'}
+    found = plans(engine, seen, f'{KEYS_COLUMN} @>')
+    assert found and not any('hubcat_record_values' in plan for plan in found), found
