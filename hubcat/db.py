@@ -303,6 +303,10 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
             if name not in have:
                 conn.execute(text(statement))
                 done.append(f'created index {name}')
+        for name in multivalue.OBSOLETE_INDEXES:
+            if name in have:
+                conn.execute(text(f'DROP INDEX {name}'))
+                done.append(f'dropped index {name} (replaced)')
         if engine.dialect.name == 'postgresql':
             done.extend(search_indexes.postgresql_indexes(conn, table, values))
         filled = multivalue.backfill(conn, table)

@@ -21,12 +21,16 @@ def captured(engine):
 
 
 def plans(engine, statements: list, marker: str) -> list[str]:
-    """EXPLAIN (sequential scans off) of each statement whose SQL contains ``marker``."""
+    """The plan of each statement whose SQL contains ``marker``: PostgreSQL's EXPLAIN
+    (sequential scans off), SQLite's EXPLAIN QUERY PLAN."""
     chosen = [(sql, params) for sql, params in statements if marker in sql]
+    sqlite = engine.dialect.name == 'sqlite'
     found = []
     with engine.connect() as conn:
-        conn.exec_driver_sql('SET enable_seqscan = off')
+        if not sqlite:
+            conn.exec_driver_sql('SET enable_seqscan = off')
         for sql, params in chosen:
-            found.append('\n'.join(row[0] for row in conn.exec_driver_sql('EXPLAIN ' + sql,
-                                                                          params)))
+            rows = conn.exec_driver_sql(('EXPLAIN QUERY PLAN ' if sqlite else 'EXPLAIN ') + sql,
+                                        params)
+            found.append('\n'.join(str(row[-1] if sqlite else row[0]) for row in rows))
     return found

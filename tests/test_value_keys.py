@@ -7,7 +7,8 @@ there (:mod:`hubcat.multivalue`), so that it combines with the spatial index
 keys current (a harvest that changes keywords, CSW-T Insert and Update, a parameter
 dictionary that renames observed properties), that the keys agree with the values table
 on every record, that ``hubcat init`` gives an older catalogue its keys, and that the
-equality is answered from the records' GIN index.  The search tests run on every store.
+equality is answered from the records' GIN index.  The search tests run on every store;
+on SQLite the values are looked up in a covering index (the last test).
 """
 from __future__ import annotations
 
@@ -201,3 +202,38 @@ def test_subject_equality_is_answered_from_the_records_row(statements):
         == {'urn:test:b'}
     found = plans(engine, seen, f'{KEYS_COLUMN} @>')
     assert found and not any('hubcat_record_values' in plan for plan in found), found
+
+
+@pytest.fixture
+def older_sqlite(tmp_path):
+    """An SQLite catalogue as HubCat left it before the covering values index: the
+    ``(field, value)`` index instead; yields its URL."""
+    url, cleanup = make_database('sqlite', tmp_path)
+    init_db(url)
+    Catalogue(url).sync(1, _records(NOW_KEYWORDS), stale_after=10 ** 9)
+    with get_engine(url).begin() as conn:
+        conn.execute(text('DROP INDEX ix_hubcat_record_values_lookup'))
+        conn.execute(text('CREATE INDEX ix_hubcat_record_values_value '
+                          'ON hubcat_record_values (field, value)'))
+    yield url
+    cleanup()
+
+
+def test_sqlite_looks_values_up_in_the_covering_index(older_sqlite):
+    """``hubcat init`` replaces the (field, value) index with (field, value, identifier),
+    and subject = reads the identifiers from that index alone."""
+    done = init_db(older_sqlite)
+    assert 'created index ix_hubcat_record_values_lookup' in done
+    assert 'dropped index ix_hubcat_record_values_value (replaced)' in done
+    assert init_db(older_sqlite) == []
+    engine = get_engine(older_sqlite)
+    server = LiveServer(create_app(make_config(older_sqlite), init_database=False))
+    try:
+        with captured(engine) as seen:
+            assert _found(server.url + '/csw', _equal('dc:subject', 'shared')) \
+                == {'urn:test:a', 'urn:test:b'}
+    finally:
+        server.close()
+    found = plans(engine, seen, 'hubcat_record_values')
+    assert found and all('COVERING INDEX ix_hubcat_record_values_lookup' in plan
+                         for plan in found), found
