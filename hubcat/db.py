@@ -313,8 +313,8 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
         filled = multivalue.backfill(conn, table)
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
-        if engine.dialect.name == 'postgresql':
-            done.extend(multivalue.postgresql_keys(conn, table))
+        if engine.dialect.name == 'postgresql':   # new values: every record's keys again
+            done.extend(multivalue.postgresql_keys(conn, table, refill=bool(filled)))
     return done
 
 
