@@ -238,9 +238,10 @@ def _init_db(url: str, table: str) -> list[str]:
         done.extend(postgis.native_geometry(engine, table))
     insp = inspect(engine)
     have = {c['name'] for c in insp.get_columns(table)}
+    from hubcat import external_ids
     with engine.begin() as conn:
         for name, sqltype in RECORD_COLUMNS.items():
-            if name not in have:
+            if name not in have and name != external_ids.COLUMN:   # see _external_ids
                 coltype = sqltype().compile(dialect=engine.dialect)
                 conn.execute(text(f'ALTER TABLE {table} ADD COLUMN {name} {coltype}'))
                 done.append(f'added column {table}.{name}')
@@ -262,7 +263,7 @@ def _init_db(url: str, table: str) -> list[str]:
             f"AND hc_record IS NOT NULL")).rowcount
     if filled:
         done.append(f'filled dc:date of {filled} harvested records')
-    done.extend(_external_ids(engine, table))
+    done.extend(_external_ids(engine, table, have))
     done.extend(_search_indexes(engine, table))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl
@@ -312,25 +313,32 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
         filled = multivalue.backfill(conn, table)
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
-        if engine.dialect.name == 'postgresql':
-            done.extend(multivalue.postgresql_keys(conn, table))
+        if engine.dialect.name == 'postgresql':   # new values: every record's keys again
+            done.extend(multivalue.postgresql_keys(conn, table, refill=bool(filled)))
     return done
 
 
-def _external_ids(engine: Engine, table: str, chunk: int = 2000) -> list[str]:
-    """Fill in the external identifiers (:mod:`hubcat.external_ids`) of records stored
-    before HubCat kept them; their ``hubcat_record_values`` follow in :func:`_search_indexes`
-    (the field has no values yet).  Records that have none are read again by the next
-    ``init`` and left as they are."""
+def _external_ids(engine: Engine, table: str, have: set, chunk: int = 2000) -> list[str]:
+    """Add the external identifier column (:mod:`hubcat.external_ids`) to a records table
+    that lacks it (``have``: its columns) and fill it for the records stored before, in
+    one transaction: an interrupted upgrade leaves no column, so the next ``init`` does
+    it again, and a table that has the column is never read again (every worker start
+    and ``init`` used to decode every record without identifiers: 10 s at 100,000).
+    Their ``hubcat_record_values`` follow in :func:`_search_indexes` (the field has no
+    values yet)."""
     from hubcat import external_ids
     from hubcat.records import CatalogRecord
     column = external_ids.COLUMN
+    if column in have:
+        return []
+    coltype = RECORD_COLUMNS[column]().compile(dialect=engine.dialect)
     select_sql = text(f"SELECT identifier, schema, hc_record FROM {table} WHERE {column} IS NULL "
                       f"AND (hc_record IS NOT NULL OR schema = :iso) AND identifier > :last "
                       f"ORDER BY identifier LIMIT {int(chunk)}")
     update = text(f'UPDATE {table} SET {column} = :value WHERE identifier = :identifier')
     filled, last = 0, ''
     with engine.begin() as conn:
+        conn.execute(text(f'ALTER TABLE {table} ADD COLUMN {column} {coltype}'))
         while True:   # in chunks by identifier: the JSON of every record never sits in memory
             rows = conn.execute(select_sql, {'iso': external_ids.ISO_SCHEMA,
                                              'last': last}).mappings().all()
@@ -347,11 +355,12 @@ def _external_ids(engine: Engine, table: str, chunk: int = 2000) -> list[str]:
             if batch:
                 conn.execute(update, batch)
                 filled += len(batch)
+    added = f'added column {table}.{column}'
     if not filled:
-        return []
+        return [added]
     with engine.begin() as conn:   # the values follow from the column (multivalue.backfill)
         conn.execute(text('DELETE FROM hubcat_record_values WHERE field = :f'), {'f': column})
-    return [f'filled {table}.{column} of {filled} records']
+    return [added, f'filled {table}.{column} of {filled} records']
 
 
 def _sqlite_fulltext(engine: Engine, table: str) -> list[str]:

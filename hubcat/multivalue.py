@@ -164,10 +164,14 @@ def index_ddl(dialect: str) -> list[str]:
     ]
 
 
-def postgresql_keys(conn, table: str) -> list[str]:
+def postgresql_keys(conn, table: str, refill: bool = False) -> list[str]:
     """PostgreSQL: give ``table`` its ``hc_value_keys`` column and GIN index, and fill the
     keys of rows that have values but no keys (a catalogue made before the column, rows
-    copied in without it); returns what was done.  Idempotent."""
+    copied in without it); returns what was done.  Idempotent.
+
+    :param refill: compute every row's keys again (:func:`backfill` just gave records
+        values of a field their keys do not name yet)
+    """
     done = []
     has_column = conn.execute(text(
         'SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() '
@@ -175,6 +179,9 @@ def postgresql_keys(conn, table: str) -> list[str]:
     if not has_column:
         conn.execute(text(f'ALTER TABLE {table} ADD COLUMN {KEYS_COLUMN} text[]'))
         done.append(f'added column {table}.{KEYS_COLUMN}')
+    elif refill:
+        conn.execute(text(f'UPDATE {table} SET {KEYS_COLUMN} = NULL '
+                          f'WHERE {KEYS_COLUMN} IS NOT NULL'))
     filled = conn.execute(text(
         f'UPDATE {table} r SET {KEYS_COLUMN} = k.keys FROM ('
         f"SELECT v.identifier, array_agg(DISTINCT v.field || ':' || substr(v.value, 1, {KEY_CHARS}) "

@@ -20,6 +20,9 @@ btree, ``ix_records_title_sort`` on ``(title, identifier) INCLUDE (typename)``, 
 GetRecords sorted by title from the index alone: HubCat's order (title, then identifier,
 :mod:`hubcat.sorting`) and its association rule (``typename``) are read from the index,
 not from 5,000 records rows for a page at startPosition 5000 (docs/performance.md).
+``ix_records_identifier_sort`` on ``(identifier) INCLUDE (typename)`` does the same for
+GetRecords without sortby (HubCat's order is then the identifier's): a harvester paging
+through the whole catalogue reads the index, not a sort of every identifier.
 A title of at most 1,000 bytes leaves room in that key for an identifier of up to about
 1,650 bytes (PostgreSQL's primary key already refuses identifiers above 2,704 bytes).
 SQLite has no key size limit and keeps pycsw's indexes.
@@ -63,19 +66,29 @@ def clip_title(title):
     return clipped + '\u2026'
 
 
-def title_sort_index(conn, table: str) -> list[str]:
-    """PostgreSQL: create ``ix_<table>_title_sort`` (see the module docstring) once, with
-    the collation HubCat sorts by (``COLLATE "C"`` unless the database's is byte order)."""
+#: PostgreSQL sort indexes (name suffix -> key columns), each with ``typename`` included:
+#: by title (then identifier), and by identifier alone (GetRecords without sortby, how
+#: GeoNetwork and other harvesters page through a whole catalogue)
+SORT_INDEXES = {'title_sort': ('title', 'identifier'), 'identifier_sort': ('identifier',)}
+
+
+def sort_indexes(conn, table: str) -> list[str]:
+    """PostgreSQL: create the :data:`SORT_INDEXES` that are missing (see the module
+    docstring), with the collation HubCat sorts by (``COLLATE "C"`` unless the
+    database's is byte order); returns what was done."""
     from hubcat.sorting import byte_order_collation
-    name = f'ix_{table}_title_sort'
-    if conn.execute(text('SELECT count(*) FROM pg_indexes WHERE indexname = :n'),
-                    {'n': name}).scalar():
-        return []
     collate = '' if byte_order_collation(conn) else ' COLLATE "C"'
     include = ' INCLUDE (typename)' if conn.dialect.server_version_info >= (11,) else ''
-    conn.execute(text(f'CREATE INDEX {name} ON {table} '
-                      f'(title{collate}, identifier{collate}){include}'))
-    return [f'created index {name}']
+    done = []
+    for suffix, columns in SORT_INDEXES.items():
+        name = f'ix_{table}_{suffix}'
+        if conn.execute(text('SELECT count(*) FROM pg_indexes WHERE indexname = :n'),
+                        {'n': name}).scalar():
+            continue
+        keys = ', '.join(f'{column}{collate}' for column in columns)
+        conn.execute(text(f'CREATE INDEX {name} ON {table} ({keys}){include}'))
+        done.append(f'created index {name}')
+    return done
 
 
 def postgresql_indexes(conn, table: str, values_table: str) -> list[str]:
@@ -91,7 +104,7 @@ def postgresql_indexes(conn, table: str, values_table: str) -> list[str]:
             dropped.append(column)
     if dropped:
         done.append(f'dropped btree indexes of {table} on unbounded columns: {", ".join(dropped)}')
-    done.extend(title_sort_index(conn, table))
+    done.extend(sort_indexes(conn, table))
     if not _trigram_available(conn):
         LOGGER.warning('pg_trgm is not available: LIKE on title and abstract scans the table')
         return done

@@ -169,6 +169,31 @@ def test_hubcat_init_gives_an_older_catalogue_its_keys(backend, tmp_path):
         cleanup()
 
 
+@pytest.mark.parametrize('backend', POSTGRES_BACKENDS)
+def test_values_that_init_fills_in_join_the_keys(backend, tmp_path):
+    """A field whose values a catalogue never had (a multi-valued queryable newer than
+    the catalogue): ``hubcat init`` fills its values and the keys follow, so equality
+    on it finds the records."""
+    url, cleanup = make_database(backend, tmp_path)
+    try:
+        init_db(url)
+        Catalogue(url).sync(1, _records(NOW_KEYWORDS), stale_after=10 ** 9)
+        with get_engine(url).begin() as conn:   # as if keywords were not multi-valued yet
+            conn.execute(text("DELETE FROM hubcat_record_values WHERE field = 'keywords'"))
+            conn.execute(text(
+                f'UPDATE records SET {KEYS_COLUMN} = (SELECT array_agg(k) FROM '
+                f"unnest({KEYS_COLUMN}) AS k WHERE k NOT LIKE 'keywords:%')"))
+        assert 'filled hubcat_record_values for keywords' in init_db(url)
+        assert _keys_agree_with_values(url) == 2
+        server = LiveServer(create_app(make_config(url), init_database=False))
+        try:
+            assert _found(server.url + '/csw', _equal('dc:subject', 'alpha')) == {'urn:test:a'}
+        finally:
+            server.close()
+    finally:
+        cleanup()
+
+
 @pytest.fixture(params=POSTGRES_BACKENDS)
 def statements(request, tmp_path):
     """(/csw URL, list of (SQL, parameters) the catalogue's engine runs, engine) on PostgreSQL."""

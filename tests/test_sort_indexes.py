@@ -1,6 +1,7 @@
-"""GetRecords sorted by title: long titles and identifiers store and sort on every store,
-and on PostgreSQL the page is read from the title sort index alone
-(``ix_records_title_sort``, :mod:`hubcat.search_indexes`, docs/performance.md).
+"""GetRecords sorted by title, and without sortby: long titles and identifiers store and
+sort on every store, and on PostgreSQL the page is read from a sort index alone
+(``ix_records_title_sort``, ``ix_records_identifier_sort``, :mod:`hubcat.search_indexes`,
+docs/performance.md).
 """
 from __future__ import annotations
 
@@ -52,14 +53,16 @@ def catalogue(request, tmp_path_factory):
     cleanup()
 
 
-def _page(csw: str, start: int, size: int) -> list[str]:
+TITLE_ASC = ('<ogc:SortBy><ogc:SortProperty><ogc:PropertyName>dc:title</ogc:PropertyName>'
+             '<ogc:SortOrder>ASC</ogc:SortOrder></ogc:SortProperty></ogc:SortBy>')
+
+
+def _page(csw: str, start: int, size: int, sort: str = TITLE_ASC) -> list[str]:
+    """Identifiers of one GetRecords page (sorted by title unless ``sort`` says otherwise)."""
     body = f'''<csw:GetRecords xmlns:csw="{CSW2}" xmlns:ogc="http://www.opengis.net/ogc"
         service="CSW" version="2.0.2" resultType="results" maxRecords="{size}"
         startPosition="{start}"><csw:Query typeNames="csw:Record">
-        <csw:ElementSetName>brief</csw:ElementSetName>
-        <ogc:SortBy><ogc:SortProperty><ogc:PropertyName>dc:title</ogc:PropertyName>
-        <ogc:SortOrder>ASC</ogc:SortOrder></ogc:SortProperty></ogc:SortBy>
-        </csw:Query></csw:GetRecords>'''
+        <csw:ElementSetName>brief</csw:ElementSetName>{sort}</csw:Query></csw:GetRecords>'''
     response = requests.post(csw, data=body.encode('utf-8'), timeout=30,
                              headers={'Content-Type': 'application/xml'})
     doc = etree.fromstring(response.content)
@@ -108,3 +111,20 @@ def test_a_title_page_is_read_from_the_sort_index(catalogue):
     found = plans(engine, seen, 'ORDER BY records.title')
     assert found, 'no query sorted by title'
     assert all('ix_records_title_sort' in plan for plan in found), found
+
+
+def test_a_page_without_sortby_is_read_from_the_identifier_index(catalogue):
+    """Without sortby the pages come in one stable order (identifiers on PostgreSQL, the
+    order records were stored in on SQLite), and PostgreSQL reads a page from
+    ix_records_identifier_sort instead of sorting every identifier."""
+    csw, engine = catalogue
+    with captured(engine) as seen:
+        pages = [_page(csw, start, 3, sort='') for start in (1, 4, 7)]
+    order = [ident for page in pages for ident in page]
+    stored = list(TITLES)
+    assert order == (stored if engine.dialect.name == 'sqlite' else sorted(TITLES))
+    if engine.dialect.name != 'postgresql':
+        return
+    found = plans(engine, seen, 'ORDER BY records.identifier')
+    assert found, 'no query ordered by identifier'
+    assert all('ix_records_identifier_sort' in plan for plan in found), found
