@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -107,6 +107,8 @@ def test_a_hung_harvest_blocks_until_force_takes_its_lease_over(config, slow_sou
     proc, run = start_and_catch_running(config, cfg)
     proc.send_signal(signal.SIGSTOP)          # alive, but its heartbeat stopped
     try:
+        _, until = holder(config.database_url, slow_source.id)
+        assert until <= datetime.now(timezone.utc) + timedelta(minutes=2)   # default lease
         busy = run_cli(cfg, 'harvest', 'slow', '--no-progress')
         assert busy.exit_code != 0
         assert 'skipped' in busy.stderr and '--force' in busy.stderr
