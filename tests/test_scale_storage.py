@@ -2,8 +2,9 @@
 through /csw (issue 13 point 1).
 
 The service record's operatesOn lists every Thing (about 13,000 characters here): a
-btree index on it made PostgreSQL refuse the whole harvest. One harvest of the real
-STA server is shared by the module; its records are stored in each backend. The other
+btree index on it made PostgreSQL refuse the whole harvest. ``hubcat harvest`` (the CLI)
+harvests the real STA server into each backend in turn; the harvester's own reading of
+the server gives the expected records. The other
 unbounded values (keywords, an abstract, a Datastream's observed properties) are stored
 and found at sizes no btree key holds.
 """
@@ -50,12 +51,23 @@ def harvest(big_sta):
 
 @pytest.fixture(scope='module', params=SEARCH_BACKENDS)
 def csw_url(request, harvest, big_sta, tmp_path_factory):
-    """/csw of a live HubCat whose catalogue (each backend in turn) stored the harvest."""
-    url, cleanup = make_database(request.param, tmp_path_factory.mktemp('big'))
+    """/csw of a live HubCat whose catalogue (each backend in turn) was filled by
+    ``hubcat harvest`` from the big server (the CLI, as an operator runs it)."""
+    from click.testing import CliRunner
+
+    from hubcat.cli import cli
+    workdir = tmp_path_factory.mktemp('big')
+    url, cleanup = make_database(request.param, workdir)
     config = make_config(url)
     init_db(config.database_url)
-    source = SourceRegistry(url).add(big_sta, 'sta', name='big', stale_after='36500d')
-    Catalogue(url).sync(source.id, harvest.records, stale_after=10 ** 9)
+    SourceRegistry(url).add(big_sta, 'sta', name='big', stale_after='36500d')
+    cfg = workdir / 'pycsw.cfg'
+    cfg.write_text(f'[repository]\ndatabase={url}\n', encoding='utf-8')
+    result = CliRunner().invoke(cli, ['--config', str(cfg), 'harvest', 'big'],
+                                env={k: None for k in ('HUBCAT_DATABASE_URL', 'HUBCAT_CONFIG')},
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f'added {len(harvest.records)}' in result.output, result.output
     server = LiveServer(create_app(config, init_database=False))
     yield server.url + '/csw'
     server.close()
