@@ -20,15 +20,16 @@ def captured(engine):
         event.remove(engine, 'before_cursor_execute', record)
 
 
-def plans(engine, statements: list, marker: str) -> list[str]:
+def plans(engine, statements: list, marker: str, scans_off: tuple = ('seqscan',)) -> list[str]:
     """The plan of each statement whose SQL contains ``marker``: PostgreSQL's EXPLAIN
-    (sequential scans off), SQLite's EXPLAIN QUERY PLAN."""
+    with the ``scans_off`` plan types turned off (``enable_<type> = off``), SQLite's
+    EXPLAIN QUERY PLAN."""
     chosen = [(sql, params) for sql, params in statements if marker in sql]
     sqlite = engine.dialect.name == 'sqlite'
     found = []
     with engine.connect() as conn:
-        if not sqlite:
-            conn.exec_driver_sql('SET enable_seqscan = off')
+        for scan in () if sqlite else scans_off:
+            conn.exec_driver_sql(f'SET enable_{scan} = off')
         for sql, params in chosen:
             rows = conn.exec_driver_sql(('EXPLAIN QUERY PLAN ' if sqlite else 'EXPLAIN ') + sql,
                                         params)
