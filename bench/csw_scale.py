@@ -329,6 +329,8 @@ def prepare_hubcat(database_url: str, n: int, seed: int, copy_from: str = '') ->
         else:
             build(database_url, n, seed)
         print(f'  stored {n} records in {time.perf_counter() - started:.0f} s')
+        for line in init_db(database_url):   # what follows from the rows (PostgreSQL's value keys)
+            print(f'  init: {line}')
     engine = get_engine(database_url)
     if engine.dialect.name == 'postgresql':   # as autovacuum leaves a table after a bulk load
         with engine.connect() as conn:

@@ -223,7 +223,7 @@ def _write(catalogue, conn, rows: list[dict], existing: dict, by_id: dict, stamp
                      [dict(row, _id=row['identifier']) for row in updates])
     values = [(row['identifier'], multivalue.record_values(by_id[row['identifier']]))
               for row in inserts + updates if row['identifier'] in by_id]
-    multivalue.write_values(conn, values, replace=True)
+    multivalue.write_values(conn, values, replace=True, records=t)
 
 
 def _link_services(catalogue, conn, datasets) -> None:
@@ -249,7 +249,7 @@ def _link_services(catalogue, conn, datasets) -> None:
                            + [('operateson', d) for d in wanted.get(row.identifier, [])]))
     if updates:
         conn.execute(t.update().where(t.c.identifier == bindparam('_id')), updates)
-        multivalue.write_values(conn, values, replace=True)
+        multivalue.write_values(conn, values, replace=True, records=t)
 
 
 def dataset_operates_on(operateson: Optional[str], own: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
+from contextlib import contextmanager
 
 from sqlalchemy import Column, MetaData, Table, create_engine, event, exc, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -20,6 +21,8 @@ from hubcat.models import RECORD_COLUMNS, RECORD_INDEXES, metadata
 
 LOGGER = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+#: the PostgreSQL advisory lock key of init_db (per database): 'HubC' as an integer
+_INIT_LOCK_KEY = 0x48756243
 # expression indexes (trigram, envelope box, substr keys) and PostGIS's geometry column
 # are HubCat's own: SQLAlchemy's reflection of the records table skips them, as it
 # should, without a warning (it printed in every `hubcat harvest` on PostgreSQL)
@@ -137,14 +140,20 @@ def _create_engine(url: str) -> Engine:
 
 
 def _postgres_setup(dbapi_connection, _record) -> None:  # noqa: ANN001
-    """``jit = off`` on each PostgreSQL connection (servers 11 and later; the answer is
-    the same): a catalogue query over a few thousand rows costs more than
-    ``jit_above_cost`` and compiling it took 80-370 ms, more than running it
-    (docs/performance.md, subject = AND BBOX)."""
+    """Each PostgreSQL connection (servers 11 and later; answers are the same):
+
+    * ``jit = off``: a catalogue query over a few thousand rows costs more than
+      ``jit_above_cost`` and compiling it took 80-370 ms, more than running it;
+    * ``max_parallel_workers_per_gather = 0``: the page of subject = AND BBOX was read by
+      two parallel workers, processes the server starts for that one query (35 ms where
+      one process reads the ~1,000 rows in 5; under 32 clients they only compete for
+      the same cores).  docs/performance.md.
+    """
     if getattr(dbapi_connection, 'server_version', 0) < 110000:
         return
     cursor = dbapi_connection.cursor()
     cursor.execute('SET jit = off')
+    cursor.execute('SET max_parallel_workers_per_gather = 0')
     cursor.close()
     dbapi_connection.commit()   # a rollback when the pool takes the connection back keeps it
 
@@ -180,8 +189,43 @@ def _pg_box_index(engine: Engine, table: str) -> list[str]:
 def init_db(url: str, table: str = 'records') -> list[str]:
     """Create or upgrade the catalogue database; returns what was done (one line each).
 
-    Idempotent: a second call changes nothing and returns an empty list.
+    Idempotent: a second call changes nothing and returns an empty list.  One process at
+    a time: gunicorn's workers each initialise the database as they start, and two
+    concurrent upgrades deadlocked on PostgreSQL (``ALTER TABLE`` in both); the others
+    wait for the first and find nothing left to do (:func:`_one_init_at_a_time`).
     """
+    with _one_init_at_a_time(url):
+        return _init_db(url, table)
+
+
+@contextmanager
+def _one_init_at_a_time(url: str):
+    """Hold the database's initialisation lock: a PostgreSQL advisory lock, or an
+    exclusive lock on the file ``<database>-init.lock`` beside an SQLite file."""
+    engine = get_engine(url)
+    if engine.dialect.name == 'postgresql':
+        with engine.connect() as conn:
+            conn.execute(text('SELECT pg_advisory_lock(:k)'), {'k': _INIT_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text('SELECT pg_advisory_unlock(:k)'), {'k': _INIT_LOCK_KEY})
+        return
+    database = engine.url.database
+    if engine.dialect.name != 'sqlite' or not database or database == ':memory:':
+        yield
+        return
+    import fcntl
+    with open(f'{database}-init.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _init_db(url: str, table: str) -> list[str]:
+    """:func:`init_db`'s work, under its lock."""
     engine = get_engine(url)
     done = []
     if engine.dialect.name == 'postgresql':  # before the table: pycsw then makes it native
@@ -194,9 +238,10 @@ def init_db(url: str, table: str = 'records') -> list[str]:
         done.extend(postgis.native_geometry(engine, table))
     insp = inspect(engine)
     have = {c['name'] for c in insp.get_columns(table)}
+    from hubcat import external_ids
     with engine.begin() as conn:
         for name, sqltype in RECORD_COLUMNS.items():
-            if name not in have:
+            if name not in have and name != external_ids.COLUMN:   # see _external_ids
                 coltype = sqltype().compile(dialect=engine.dialect)
                 conn.execute(text(f'ALTER TABLE {table} ADD COLUMN {name} {coltype}'))
                 done.append(f'added column {table}.{name}')
@@ -218,7 +263,7 @@ def init_db(url: str, table: str = 'records') -> list[str]:
             f"AND hc_record IS NOT NULL")).rowcount
     if filled:
         done.append(f'filled dc:date of {filled} harvested records')
-    done.extend(_external_ids(engine, table))
+    done.extend(_external_ids(engine, table, have))
     done.extend(_search_indexes(engine, table))
     if engine.dialect.name == 'sqlite':
         from hubcat.spatial_index import ddl
@@ -259,28 +304,41 @@ def _search_indexes(engine: Engine, table: str) -> list[str]:
             if name not in have:
                 conn.execute(text(statement))
                 done.append(f'created index {name}')
+        for name in multivalue.OBSOLETE_INDEXES:
+            if name in have:
+                conn.execute(text(f'DROP INDEX {name}'))
+                done.append(f'dropped index {name} (replaced)')
         if engine.dialect.name == 'postgresql':
             done.extend(search_indexes.postgresql_indexes(conn, table, values))
         filled = multivalue.backfill(conn, table)
         if filled:
             done.append(f'filled {values} for {", ".join(filled)}')
+        if engine.dialect.name == 'postgresql':   # new values: every record's keys again
+            done.extend(multivalue.postgresql_keys(conn, table, refill=bool(filled)))
     return done
 
 
-def _external_ids(engine: Engine, table: str, chunk: int = 2000) -> list[str]:
-    """Fill in the external identifiers (:mod:`hubcat.external_ids`) of records stored
-    before HubCat kept them; their ``hubcat_record_values`` follow in :func:`_search_indexes`
-    (the field has no values yet).  Records that have none are read again by the next
-    ``init`` and left as they are."""
+def _external_ids(engine: Engine, table: str, have: set, chunk: int = 2000) -> list[str]:
+    """Add the external identifier column (:mod:`hubcat.external_ids`) to a records table
+    that lacks it (``have``: its columns) and fill it for the records stored before, in
+    one transaction: an interrupted upgrade leaves no column, so the next ``init`` does
+    it again, and a table that has the column is never read again (every worker start
+    and ``init`` used to decode every record without identifiers: 10 s at 100,000).
+    Their ``hubcat_record_values`` follow in :func:`_search_indexes` (the field has no
+    values yet)."""
     from hubcat import external_ids
     from hubcat.records import CatalogRecord
     column = external_ids.COLUMN
+    if column in have:
+        return []
+    coltype = RECORD_COLUMNS[column]().compile(dialect=engine.dialect)
     select_sql = text(f"SELECT identifier, schema, hc_record FROM {table} WHERE {column} IS NULL "
                       f"AND (hc_record IS NOT NULL OR schema = :iso) AND identifier > :last "
                       f"ORDER BY identifier LIMIT {int(chunk)}")
     update = text(f'UPDATE {table} SET {column} = :value WHERE identifier = :identifier')
     filled, last = 0, ''
     with engine.begin() as conn:
+        conn.execute(text(f'ALTER TABLE {table} ADD COLUMN {column} {coltype}'))
         while True:   # in chunks by identifier: the JSON of every record never sits in memory
             rows = conn.execute(select_sql, {'iso': external_ids.ISO_SCHEMA,
                                              'last': last}).mappings().all()
@@ -297,11 +355,12 @@ def _external_ids(engine: Engine, table: str, chunk: int = 2000) -> list[str]:
             if batch:
                 conn.execute(update, batch)
                 filled += len(batch)
+    added = f'added column {table}.{column}'
     if not filled:
-        return []
+        return [added]
     with engine.begin() as conn:   # the values follow from the column (multivalue.backfill)
         conn.execute(text('DELETE FROM hubcat_record_values WHERE field = :f'), {'f': column})
-    return [f'filled {table}.{column} of {filled} records']
+    return [added, f'filled {table}.{column} of {filled} records']
 
 
 def _sqlite_fulltext(engine: Engine, table: str) -> list[str]:

@@ -13,6 +13,15 @@ look the values up there, so that:
 * LIKE and case-insensitive comparisons apply to each value on its own;
 * GetDomain lists distinct single values, not joined lists.
 
+On PostgreSQL each records row also carries its values' keys in one GIN-indexed array,
+``hc_value_keys`` (``field:`` + the indexed prefix of each value, :func:`value_keys`),
+written with the values (:func:`keys_columns`, :func:`write_values`).  A case-sensitive
+equality whose literal is shorter than the prefix is then a condition on the records
+row itself (``hc_value_keys @> ARRAY['keywords:Milano']``): the planner combines it
+with the records' other indexes (the spatial GiST index: subject = AND BBOX reads the
+rows in both, not every row of either), where the values table can only hand over
+identifiers to look up one by one (docs/performance.md).
+
 Values come from the :class:`~hubcat.records.CatalogRecord` when the row has one
 (a value may contain a comma), else from the comma-joined column (rows inserted
 through CSW-T).
@@ -33,6 +42,8 @@ VALUES_TABLE = 'hubcat_record_values'
 ROW_COLUMNS = ('identifier', 'schema', 'hc_record', *MULTI_VALUED_COLUMNS)
 #: characters of a value in the btree index (PostgreSQL keys must stay below 2,704 bytes)
 KEY_CHARS = 200
+#: PostgreSQL: the records column of every value's key (:func:`value_keys`), GIN-indexed
+KEYS_COLUMN = 'hc_value_keys'
 
 
 def record_units(record: CatalogRecord) -> list[str]:
@@ -80,14 +91,35 @@ def row_values(row: Mapping) -> list[tuple[str, str]]:
     return pairs
 
 
+def value_keys(pairs: Iterable[tuple[str, str]]) -> Optional[list[str]]:
+    """The ``hc_value_keys`` of a record with these (field, value) pairs: ``field:`` and
+    the value's first :data:`KEY_CHARS` characters, each once, sorted (None: no value)."""
+    keys = sorted({f'{field}:{value[:KEY_CHARS]}' for field, value in pairs})
+    return keys or None
+
+
+def keys_columns(table, pairs: Iterable[tuple[str, str]]) -> dict:
+    """``{'hc_value_keys': keys}`` to write with a records row of ``table`` (a SQLAlchemy
+    table) that has the column (PostgreSQL), else ``{}``."""
+    return {KEYS_COLUMN: value_keys(pairs)} if KEYS_COLUMN in table.c else {}
+
+
 def write_values(conn, items: Iterable[tuple[str, list]], replace: bool = True,
-                 chunk: int = 500) -> None:
+                 chunk: int = 500, records=None) -> None:
     """Store the values of records (in ``conn``'s transaction).
 
     :param items: (identifier, [(field, value), ...]) per record
     :param replace: forget the values these identifiers had before (False for new records)
+    :param records: the records table, to update the rows' ``hc_value_keys`` too (when it
+        has the column); callers that write the rows themselves put
+        :func:`keys_columns` in them instead
     """
     items = list(items)
+    if records is not None and KEYS_COLUMN in records.c and items:
+        from sqlalchemy import bindparam
+        conn.execute(records.update().where(records.c.identifier == bindparam('_id')),
+                     [{'_id': identifier, KEYS_COLUMN: value_keys(pairs)}
+                      for identifier, pairs in items])
     if replace:
         delete_values(conn, [identifier for identifier, _ in items], chunk)
     inserts = [{'identifier': identifier, 'field': field, 'value': value}
@@ -107,15 +139,22 @@ def delete_values(conn, identifiers: list[str], chunk: int = 500) -> None:
         conn.execute(statement, {'ids': identifiers[start:start + chunk]})
 
 
+#: indexes of the values table that later ones replaced (``hubcat init`` drops them)
+OBSOLETE_INDEXES = (f'ix_{VALUES_TABLE}_value',)
+
+
 def index_ddl(dialect: str) -> list[str]:
     """Index statements of the values table (idempotent); PostgreSQL adds a trigram
     index for LIKE when ``pg_trgm`` is available (:mod:`hubcat.search_indexes`).
 
-    SQLite also gets a plain ``(field, value)`` index (it has no key size limit, and its
-    planner does not match ``substr()`` expression indexes for equality: subject = AND
-    BBOX at 100,000 records took 1 s through the field prefix alone, 52 ms with it)."""
-    extra = [f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_value ON {VALUES_TABLE} '
-             '(field, value)'] if dialect == 'sqlite' else []
+    SQLite also gets a plain ``(field, value, identifier)`` index (it has no key size
+    limit, and its planner does not match ``substr()`` expression indexes for equality:
+    subject = AND BBOX at 100,000 records took 1 s through the field prefix alone, 52 ms
+    with a ``(field, value)`` index; with the identifier in it the lookup reads the index
+    alone, 80 -> 49 ms for the request).  It replaces the ``(field, value)`` index
+    (:data:`OBSOLETE_INDEXES`)."""
+    extra = [f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_lookup ON {VALUES_TABLE} '
+             '(field, value, identifier)'] if dialect == 'sqlite' else []
     return extra + [
         f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_identifier ON {VALUES_TABLE} (identifier)',
         f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_key ON {VALUES_TABLE} '
@@ -123,6 +162,41 @@ def index_ddl(dialect: str) -> list[str]:
         f'CREATE INDEX IF NOT EXISTS ix_{VALUES_TABLE}_folded ON {VALUES_TABLE} '
         f'(field, substr(lower(value), 1, {KEY_CHARS}))',
     ]
+
+
+def postgresql_keys(conn, table: str, refill: bool = False) -> list[str]:
+    """PostgreSQL: give ``table`` its ``hc_value_keys`` column and GIN index, and fill the
+    keys of rows that have values but no keys (a catalogue made before the column, rows
+    copied in without it); returns what was done.  Idempotent.
+
+    :param refill: compute every row's keys again (:func:`backfill` just gave records
+        values of a field their keys do not name yet)
+    """
+    done = []
+    has_column = conn.execute(text(
+        'SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() '
+        'AND table_name = :t AND column_name = :c'), {'t': table, 'c': KEYS_COLUMN}).scalar()
+    if not has_column:
+        conn.execute(text(f'ALTER TABLE {table} ADD COLUMN {KEYS_COLUMN} text[]'))
+        done.append(f'added column {table}.{KEYS_COLUMN}')
+    elif refill:
+        conn.execute(text(f'UPDATE {table} SET {KEYS_COLUMN} = NULL '
+                          f'WHERE {KEYS_COLUMN} IS NOT NULL'))
+    filled = conn.execute(text(
+        f'UPDATE {table} r SET {KEYS_COLUMN} = k.keys FROM ('
+        f"SELECT v.identifier, array_agg(DISTINCT v.field || ':' || substr(v.value, 1, {KEY_CHARS}) "
+        f'ORDER BY v.field || \':\' || substr(v.value, 1, {KEY_CHARS})) AS keys '
+        f'FROM {VALUES_TABLE} v JOIN {table} m ON m.identifier = v.identifier '
+        f'WHERE m.{KEYS_COLUMN} IS NULL GROUP BY v.identifier) k '
+        f'WHERE r.identifier = k.identifier')).rowcount
+    if filled:
+        done.append(f'filled {table}.{KEYS_COLUMN} of {filled} records')
+    name = f'ix_{table}_{KEYS_COLUMN}'
+    if not conn.execute(text('SELECT count(*) FROM pg_indexes WHERE indexname = :n'),
+                        {'n': name}).scalar():
+        conn.execute(text(f'CREATE INDEX {name} ON {table} USING gin ({KEYS_COLUMN})'))
+        done.append(f'created index {name}')
+    return done
 
 
 _COLUMNS = '|'.join(sorted(MULTI_VALUED_COLUMNS, key=len, reverse=True))
@@ -146,7 +220,7 @@ def prefix_is_exact(literal, lower: bool = False) -> bool:
 
 def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
            lower: bool = False, escape: str = '', sqlite: bool = False,
-           short: bool = False) -> str:
+           short: bool = False, key_param: str = '') -> str:
     """SQL: the rows of ``table`` having a value of ``column`` that compares ``op`` to ``rhs``.
 
     :param field_param: the bound parameter holding ``column``'s name
@@ -156,8 +230,17 @@ def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
         PostgreSQL compares the prefix alone.  Written twice (value and prefix), the
         equality made the planner multiply two selectivities and expect 94 rows where
         10,000 matched (docs/performance.md, subject = AND BBOX)
+    :param key_param: the bound parameter holding the literal's key (``field:literal``)
+        when the table has ``hc_value_keys`` and ``short`` holds: a case-sensitive
+        (in)equality is then decided on the records row (:func:`value_keys`)
     """
     op = op.lower()
+    if key_param and short and not lower and op in ('=', '!=', '<>'):
+        has = f'{table}.{KEYS_COLUMN} @> CAST(ARRAY[{key_param}] AS text[])'
+        if op == '=':
+            return has
+        return (f"({table}.{column} IS NOT NULL AND NOT coalesce({table}.{KEYS_COLUMN}, "
+                f"CAST(ARRAY[] AS text[])) @> CAST(ARRAY[{key_param}] AS text[]))")
     value = 'lower(v.value)' if lower else 'v.value'
     if op in ('=', '!=', '<>') and sqlite and not lower:
         match = f'{value} = {rhs}'   # SQLite: the (field, value) index; no key size limit
@@ -176,19 +259,28 @@ def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
 
 
 def rewrite_filter(where: str, values: list, table: str,
-                   sqlite: bool = False) -> tuple[str, list]:
+                   sqlite: bool = False, keys: bool = False) -> tuple[str, list]:
     """``(where, values)`` with every comparison on a multi-valued column made per value
-    (the column names are bound as parameters too: no literal enters the SQL text)."""
+    (the column names are bound as parameters too: no literal enters the SQL text).
+
+    :param keys: the table has ``hc_value_keys`` (PostgreSQL, :func:`lookup`)
+    """
     values = list(values)
 
     def rewrite(match: re.Match) -> str:
         column = match['lcol'] or match['col']
         lower = bool(match['lower'])
         literal = values[int(re.search(r'\d+', match['rhs']).group())]
+        short = prefix_is_exact(literal, lower)
         values.append(column)
-        return lookup(table, column, match['op'], match['rhs'], f':pvalue{len(values) - 1}',
+        field_param = f':pvalue{len(values) - 1}'
+        key_param = ''
+        if keys and short and not lower and match['op'].lower() in ('=', '!=', '<>'):
+            values.append(f'{column}:{literal}')
+            key_param = f':pvalue{len(values) - 1}'
+        return lookup(table, column, match['op'], match['rhs'], field_param,
                       lower=lower, escape=match['escape'] or '', sqlite=sqlite,
-                      short=prefix_is_exact(literal, lower))
+                      short=short, key_param=key_param)
     return _COMPARISON.sub(rewrite, where), values
 
 

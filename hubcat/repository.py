@@ -121,8 +121,7 @@ class HubCatRepository(Repository):
                                   postgresql=self.dbtype != 'sqlite')
             if self.dbtype == 'sqlite' and self.fts:   # the FTS5 table of hubcat.fulltext
                 where, values = fulltext.prefilter(where, values, self.dataset.__table__.name)
-            where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name,
-                                                   sqlite=self.dbtype == 'sqlite')
+            where, values = self._per_value(where, values)
             constraint = dict(constraint, where=where, values=values)
         if sortby is not None:
             self._check_column(sortby.get('propertyname'))
@@ -273,7 +272,7 @@ class HubCatRepository(Repository):
             rows = conn.execute(select(*[table.c[c] for c in columns]).where(
                 table.c.identifier.in_(identifiers))).mappings().all()
             multivalue.write_values(conn, [(row['identifier'], multivalue.row_values(row))
-                                           for row in rows])
+                                           for row in rows], records=table)
             gone = set(identifiers) - {row['identifier'] for row in rows}
             multivalue.delete_values(conn, sorted(gone))
 
@@ -281,9 +280,15 @@ class HubCatRepository(Repository):
         if not isinstance(constraint, dict) or 'where' not in constraint:
             raise UnsafeSQL('not a translated filter')
         where, values = bind_where(constraint['where'], constraint.get('values', []))
-        where, values = multivalue.rewrite_filter(where, values, self.dataset.__table__.name,
-                                                   sqlite=self.dbtype == 'sqlite')
+        where, values = self._per_value(where, values)
         return dict(constraint, where=where, values=values)
+
+    def _per_value(self, where: str, values: list) -> tuple[str, list]:
+        """Comparisons on multi-valued columns made per value (:mod:`hubcat.multivalue`)."""
+        table = self.dataset.__table__
+        return multivalue.rewrite_filter(where, values, table.name,
+                                         sqlite=self.dbtype == 'sqlite',
+                                         keys=multivalue.KEYS_COLUMN in table.c)
 
     def _check_column(self, name) -> None:
         if not isinstance(name, str) or name not in self.dataset.__table__.c:

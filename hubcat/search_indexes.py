@@ -14,9 +14,18 @@ type that fits it:
   envelope as a built-in ``box`` (``hubcat_box``) in front of HubCat's envelope functions.
 
 Titles keep their btree (sorting by title needs it): HubCat stores at most
-:data:`TITLE_CHARS` characters of a title in the ``title`` column (the full title stays
-in the record and in every output).  SQLite has no key size limit and keeps pycsw's
-indexes.
+:data:`TITLE_CHARS` characters and :data:`TITLE_BYTES` bytes of a title in the ``title``
+column (the full title stays in the record and in every output).  On PostgreSQL a second
+btree, ``ix_records_title_sort`` on ``(title, identifier) INCLUDE (typename)``, serves
+GetRecords sorted by title from the index alone: HubCat's order (title, then identifier,
+:mod:`hubcat.sorting`) and its association rule (``typename``) are read from the index,
+not from 5,000 records rows for a page at startPosition 5000 (docs/performance.md).
+``ix_records_identifier_sort`` on ``(identifier) INCLUDE (typename)`` does the same for
+GetRecords without sortby (HubCat's order is then the identifier's): a harvester paging
+through the whole catalogue reads the index, not a sort of every identifier.
+A title of at most 1,000 bytes leaves room in that key for an identifier of up to about
+1,650 bytes (PostgreSQL's primary key already refuses identifiers above 2,704 bytes).
+SQLite has no key size limit and keeps pycsw's indexes.
 """
 from __future__ import annotations
 
@@ -38,13 +47,48 @@ UNBOUNDED_COLUMNS = (
 TRIGRAM_COLUMNS = ('title', 'abstract')
 #: characters of a title kept in the (btree-indexed) ``title`` column
 TITLE_CHARS = 500
+#: UTF-8 bytes of a title kept in the ``title`` column (the sort index's key holds the
+#: identifier too, and a btree key must stay below 2,704 bytes)
+TITLE_BYTES = 1000
 
 
 def clip_title(title):
-    """The title as stored in the ``title`` column (at most :data:`TITLE_CHARS` characters)."""
-    if isinstance(title, str) and len(title) > TITLE_CHARS:
-        return title[:TITLE_CHARS - 1] + '\u2026'
-    return title
+    """The title as stored in the ``title`` column: at most :data:`TITLE_CHARS` characters
+    and :data:`TITLE_BYTES` UTF-8 bytes, an ellipsis ending a clipped one."""
+    if not isinstance(title, str):
+        return title
+    if len(title) <= TITLE_CHARS and len(title.encode('utf-8')) <= TITLE_BYTES:
+        return title
+    clipped = title[:TITLE_CHARS - 1]
+    budget = TITLE_BYTES - len('\u2026'.encode('utf-8'))
+    while len(clipped.encode('utf-8')) > budget:
+        clipped = clipped[:-max(1, (len(clipped.encode('utf-8')) - budget) // 4)]
+    return clipped + '\u2026'
+
+
+#: PostgreSQL sort indexes (name suffix -> key columns), each with ``typename`` included:
+#: by title (then identifier), and by identifier alone (GetRecords without sortby, how
+#: GeoNetwork and other harvesters page through a whole catalogue)
+SORT_INDEXES = {'title_sort': ('title', 'identifier'), 'identifier_sort': ('identifier',)}
+
+
+def sort_indexes(conn, table: str) -> list[str]:
+    """PostgreSQL: create the :data:`SORT_INDEXES` that are missing (see the module
+    docstring), with the collation HubCat sorts by (``COLLATE "C"`` unless the
+    database's is byte order); returns what was done."""
+    from hubcat.sorting import byte_order_collation
+    collate = '' if byte_order_collation(conn) else ' COLLATE "C"'
+    include = ' INCLUDE (typename)' if conn.dialect.server_version_info >= (11,) else ''
+    done = []
+    for suffix, columns in SORT_INDEXES.items():
+        name = f'ix_{table}_{suffix}'
+        if conn.execute(text('SELECT count(*) FROM pg_indexes WHERE indexname = :n'),
+                        {'n': name}).scalar():
+            continue
+        keys = ', '.join(f'{column}{collate}' for column in columns)
+        conn.execute(text(f'CREATE INDEX {name} ON {table} ({keys}){include}'))
+        done.append(f'created index {name}')
+    return done
 
 
 def postgresql_indexes(conn, table: str, values_table: str) -> list[str]:
@@ -60,6 +104,7 @@ def postgresql_indexes(conn, table: str, values_table: str) -> list[str]:
             dropped.append(column)
     if dropped:
         done.append(f'dropped btree indexes of {table} on unbounded columns: {", ".join(dropped)}')
+    done.extend(sort_indexes(conn, table))
     if not _trigram_available(conn):
         LOGGER.warning('pg_trgm is not available: LIKE on title and abstract scans the table')
         return done

@@ -81,12 +81,13 @@ class SyncWriter:
         self.before_write()
         statuses = derive_statuses(records, self.now, self.stale_after)
         by_id = {r.identifier: r for r in records}
-        rows = [cat._row(r, self.source_id, *statuses[r.identifier], self.stamp) for r in records]
+        t = cat.table
+        rows = [dict(cat._row(r, self.source_id, *statuses[r.identifier], self.stamp),
+                     **multivalue.keys_columns(t, multivalue.record_values(r))) for r in records]
         rows += [cat._association_row(r, a, self.source_id, self.stamp)
                  for r in records for a in r.associations]
         columns = set().union(*rows)
         rows = [{c: row.get(c) for c in columns} for row in rows]
-        t = cat.table
         state = select(t.c.identifier, t.c.hc_hash, t.c.hc_status, t.c.hc_status_reason,
                        t.c.insert_date, t.c.hc_source_id, t.c.date_modified, t.c.hc_status_changed)
         with cat.engine.begin() as conn:

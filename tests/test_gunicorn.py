@@ -148,3 +148,31 @@ def test_gunicorn_workers_answer_many_clients_while_a_harvest_writes(config, tmp
                 == [ident]
         else:
             assert _matched(resp) == len(datastreams)
+
+
+def test_gunicorn_workers_upgrade_an_older_catalogue_once(config, tmp_path):
+    """Four workers start at once on a catalogue that needs ``hubcat init``'s upgrade (a
+    column its HubCat did not have yet): each initialises the database as it starts, one
+    at a time (they deadlocked on PostgreSQL's ALTER TABLE), so every worker boots and
+    serves, and the upgrade is there once."""
+    from sqlalchemy import inspect, text
+
+    from hubcat.db import dispose_engine, get_engine
+    records = station()
+    Catalogue(config.database_url).sync(1, records)
+    with get_engine(config.database_url).begin() as conn:
+        conn.execute(text('ALTER TABLE records DROP COLUMN hc_external_ids'))
+        conn.execute(text("DELETE FROM hubcat_record_values WHERE field = 'hc_external_ids'"))
+    dispose_engine(config.database_url)
+    with running_gunicorn(config, tmp_path, workers=4) as (base, proc):
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: requests.get(base + '/csw', params=GETRECORDS,
+                                                           timeout=120), range(16)))
+        assert len(_children(proc.pid)) == 4
+    for resp in answers:
+        assert resp.status_code == 200
+        assert _matched(resp) == len(records)
+    log = (tmp_path / 'gunicorn.log').read_text(encoding='utf-8', errors='replace')
+    assert 'Worker failed to boot' not in log and 'Traceback' not in log, log[-3000:]
+    columns = [c['name'] for c in inspect(get_engine(config.database_url)).get_columns('records')]
+    assert columns.count('hc_external_ids') == 1

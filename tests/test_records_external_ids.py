@@ -158,3 +158,24 @@ def test_hubcat_init_gives_existing_records_their_external_ids(upgraded, sos_url
     assert iso['features'][0]['properties']['externalIds'] == [
         {'scheme': ISO_SCHEME, 'value': '3e9a8c05'}]
     assert _items(base, externalIds='3e9a8c0')['numberMatched'] == 0
+
+
+def test_init_of_an_upgraded_catalogue_reads_no_record_again(database_url, monkeypatch):
+    """Records whose source gives no identifiers keep none; a later ``init`` (every web
+    worker runs one as it starts) leaves the table alone instead of decoding each such
+    record again (10 s at 100,000 records)."""
+    from hubcat.catalogue import Catalogue
+    from hubcat.records import DATASTREAM, OT_MEASUREMENT, CatalogRecord
+    init_db(database_url)
+    records = [CatalogRecord(identifier=f'urn:test:plain:{i}', kind=DATASTREAM,
+                             object_type=OT_MEASUREMENT, title=f'plain {i}') for i in range(5)]
+    Catalogue(database_url).sync(1, records, stale_after=10 ** 9)
+    with get_engine(database_url).connect() as conn:
+        assert conn.execute(text('SELECT count(*) FROM records WHERE hc_external_ids IS NULL '
+                                 'AND hc_record IS NOT NULL')).scalar() == 5
+    decoded = []
+    original = CatalogRecord.from_json
+    monkeypatch.setattr(CatalogRecord, 'from_json',
+                        staticmethod(lambda text_: decoded.append(1) or original(text_)))
+    assert init_db(database_url) == []
+    assert decoded == []

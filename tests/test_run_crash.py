@@ -1,25 +1,28 @@
 """Runs that survive crashes (issue 13 point 4), with real ``hubcat harvest`` processes
 against the real STA server: a SIGKILLed harvest is followed at once by a successful one,
-a hung one is taken over with ``--force`` or when its lease expires, and a database error
-while storing ends the run ``failed``, never ``running``.
+a hung one is taken over with ``--force`` or when its lease expires, a live one keeps its
+lease by its heartbeat while it writes nothing, and a database error while storing ends the
+run ``failed``, never ``running``.
 """
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
-from datetime import datetime, timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
 
+from conftest import make_config
 from hubcat.catalogue import Catalogue
 from hubcat.db import get_engine
-from hubcat.harvest import run_harvest
+from hubcat.harvest import SourceBusy, run_harvest
 from hubcat.locks import holder
 from hubcat.runs import RunLog
 from hubcat.sources import SourceRegistry
-from ops_servers import poll
+from ops_servers import HangingServer, poll
 
 pytestmark = pytest.mark.usefixtures('sta_server')
 RECORDS = 251          # the default data set: 1 service, 50 Things, 200 Datastreams
@@ -104,6 +107,8 @@ def test_a_hung_harvest_blocks_until_force_takes_its_lease_over(config, slow_sou
     proc, run = start_and_catch_running(config, cfg)
     proc.send_signal(signal.SIGSTOP)          # alive, but its heartbeat stopped
     try:
+        _, until = holder(config.database_url, slow_source.id)
+        assert until <= datetime.now(timezone.utc) + timedelta(minutes=2)   # default lease
         busy = run_cli(cfg, 'harvest', 'slow', '--no-progress')
         assert busy.exit_code != 0
         assert 'skipped' in busy.stderr and '--force' in busy.stderr
@@ -136,6 +141,36 @@ def test_a_lease_expires_soon_after_the_last_heartbeat(config, slow_source, tmp_
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+
+
+def test_a_harvest_that_writes_nothing_for_longer_than_its_lease_keeps_it(config):
+    """The heartbeat renews the lease while the run works: a harvest waiting on one slow
+    answer writes nothing (no write renews the lease) past the end of the lease it took,
+    yet the source stays its own and another harvest is refused until it ends."""
+    short = make_config(config.database_url, **{'hubcat:harvest': {'lease': '4s'}})
+    hanging = HangingServer()
+    source = SourceRegistry(config.database_url).add(hanging.url(), 'sta', name='waiting',
+                                                     options={'timeout': 600, 'retries': 0})
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run_harvest, short, source.id)
+        try:
+            poll(lambda: hanging.accepted, every=0.05, message='the harvest to ask the source')
+            owner, first_end = holder(config.database_url, source.id)
+
+            def held_past_its_first_lease():
+                now = datetime.now(timezone.utc)
+                current, until = holder(config.database_url, source.id)
+                return current == owner and until > now > first_end
+            poll(held_past_its_first_lease, every=0.05, message='a renewed lease')
+            with pytest.raises(SourceBusy):
+                run_harvest(short, source.id)
+            assert [run['owner'] for run in running_runs(config)] == [owner]
+        finally:
+            hanging.close()                   # the answer never comes: the run ends
+        report = running.result(timeout=120)
+    assert report.outcome == 'failed'
+    assert holder(config.database_url, source.id) == (None, None)
+    assert running_runs(config) == []
 
 
 def test_the_scheduler_marks_a_killed_run_interrupted(config, slow_source, tmp_path):

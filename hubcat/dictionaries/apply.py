@@ -180,8 +180,9 @@ def reapply(config, conn, chunk: int = 500) -> int:
                 continue
             values = Catalogue.content_columns(fresh, row.hc_status or 'online',
                                                row.hc_status_reason or '', stamp)
-            updates.append(dict(values, _id=row.identifier))
-            searched.append((row.identifier, multivalue.record_values(fresh)))
+            pairs = multivalue.record_values(fresh)
+            updates.append(dict(values, _id=row.identifier, **multivalue.keys_columns(t, pairs)))
+            searched.append((row.identifier, pairs))
         if updates:
             conn.execute(t.update().where(t.c.identifier == bindparam('_id')), updates)
             multivalue.write_values(conn, searched)
