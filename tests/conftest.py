@@ -55,11 +55,13 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
-_BACKENDS = ['sqlite'] + (['postgresql'] if os.environ.get('HUBCAT_TEST_DATABASE_URL') else [])
-#: backends of the storage and search tests: also PostgreSQL with PostGIS when
-#: HUBCAT_TEST_POSTGIS_DATABASE_URL names a server that has it (.ci/run sets it)
-SEARCH_BACKENDS = _BACKENDS + (['postgis'] if os.environ.get('HUBCAT_TEST_POSTGIS_DATABASE_URL')
-                               else [])
+#: the stores every catalogue test runs on: SQLite, PostgreSQL when
+#: HUBCAT_TEST_DATABASE_URL is set, PostgreSQL with PostGIS when
+#: HUBCAT_TEST_POSTGIS_DATABASE_URL names a server that has it (.ci/run sets both)
+_BACKENDS = (['sqlite'] + (['postgresql'] if os.environ.get('HUBCAT_TEST_DATABASE_URL') else [])
+             + (['postgis'] if os.environ.get('HUBCAT_TEST_POSTGIS_DATABASE_URL') else []))
+#: the same stores (the storage and search tests' name for them)
+SEARCH_BACKENDS = _BACKENDS
 #: the role that owns 'postgresql' test databases: not a superuser, so `hubcat init` cannot
 #: create PostGIS there even when the server has it (the envelope functions stay tested);
 #: it logs in with the admin URL's password, if that has one
