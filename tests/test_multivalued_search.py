@@ -14,6 +14,7 @@ from owslib import fes
 from owslib.csw import CatalogueServiceWeb
 
 from conftest import SEARCH_BACKENDS, LiveServer, make_config, make_database
+from csw_queries import filter_post
 from harvesters.sta_mapping import multidatastream_record
 from hubcat.app import create_app
 from hubcat.catalogue import Catalogue
@@ -78,16 +79,7 @@ def _found(csw_url: str, constraint) -> set:
 
 def _filter_post(csw_url: str, predicate: str) -> set:
     """GetRecords with a hand-written ogc:Filter predicate (OWSLib cannot set matchCase)."""
-    body = f'''<csw:GetRecords xmlns:csw="{CSW2}" xmlns:ogc="http://www.opengis.net/ogc"
-        service="CSW" version="2.0.2" resultType="results" maxRecords="50">
-      <csw:Query typeNames="csw:Record"><csw:ElementSetName>brief</csw:ElementSetName>
-        <csw:Constraint version="1.1.0"><ogc:Filter>{predicate}</ogc:Filter></csw:Constraint>
-      </csw:Query></csw:GetRecords>'''
-    response = requests.post(csw_url, data=body.encode('utf-8'), timeout=30,
-                             headers={'Content-Type': 'application/xml'})
-    doc = etree.fromstring(response.content)
-    assert doc.find(f'{{{CSW2}}}SearchResults') is not None, response.text
-    return {e.text for e in doc.iter('{http://purl.org/dc/elements/1.1/}identifier')}
+    return filter_post(csw_url, predicate)
 
 
 RAW = 'hubcat:ObservedPropertyRaw'

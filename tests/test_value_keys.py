@@ -15,10 +15,10 @@ from __future__ import annotations
 import pytest
 import requests
 from click.testing import CliRunner
-from lxml import etree
 from sqlalchemy import text
 
 from conftest import ADMIN_TOKEN, SEARCH_BACKENDS, LiveServer, make_config, make_database
+from csw_queries import filter_post
 from hubcat.app import create_app
 from hubcat.catalogue import Catalogue
 from hubcat.db import dispose_engine, get_engine, init_db
@@ -60,17 +60,16 @@ def _equal(name: str, value: str, op: str = 'PropertyIsEqualTo') -> str:
 
 def _found(csw_url: str, predicate: str) -> set:
     """Identifiers a GetRecords with this ogc:Filter predicate answers."""
-    body = f'''<csw:GetRecords xmlns:csw="{CSW2}" xmlns:ogc="http://www.opengis.net/ogc"
-        xmlns:gml="http://www.opengis.net/gml" service="CSW" version="2.0.2"
-        resultType="results" maxRecords="50">
-      <csw:Query typeNames="csw:Record"><csw:ElementSetName>brief</csw:ElementSetName>
-        <csw:Constraint version="1.1.0"><ogc:Filter>{predicate}</ogc:Filter></csw:Constraint>
-      </csw:Query></csw:GetRecords>'''
-    response = requests.post(csw_url, data=body.encode('utf-8'), timeout=30,
-                             headers={'Content-Type': 'application/xml'})
-    doc = etree.fromstring(response.content)
-    assert doc.find(f'{{{CSW2}}}SearchResults') is not None, response.text
-    return {e.text for e in doc.iter(f'{{{DC}}}identifier')}
+    return filter_post(csw_url, predicate)
+
+
+def _subject_found(url: str, subject: str) -> set:
+    """What a freshly started HubCat on ``url`` answers to dc:subject = ``subject``."""
+    server = LiveServer(create_app(make_config(url), init_database=False))
+    try:
+        return _found(server.url + '/csw', _equal('dc:subject', subject))
+    finally:
+        server.close()
 
 
 def _transaction(csw_url: str, action: str, identifier: str, subject: str) -> bytes:
@@ -160,11 +159,7 @@ def test_hubcat_init_gives_an_older_catalogue_its_keys(backend, tmp_path):
         again = CliRunner().invoke(cli, ['--config', str(cfg), 'init'], env=env,
                                    catch_exceptions=False)
         assert KEYS_COLUMN not in again.output
-        server = LiveServer(create_app(make_config(url), init_database=False))
-        try:
-            assert _found(server.url + '/csw', _equal('dc:subject', 'beta')) == {'urn:test:b'}
-        finally:
-            server.close()
+        assert _subject_found(url, 'beta') == {'urn:test:b'}
     finally:
         cleanup()
 
@@ -185,11 +180,7 @@ def test_values_that_init_fills_in_join_the_keys(backend, tmp_path):
                 f"unnest({KEYS_COLUMN}) AS k WHERE k NOT LIKE 'keywords:%')"))
         assert 'filled hubcat_record_values for keywords' in init_db(url)
         assert _keys_agree_with_values(url) == 2
-        server = LiveServer(create_app(make_config(url), init_database=False))
-        try:
-            assert _found(server.url + '/csw', _equal('dc:subject', 'alpha')) == {'urn:test:a'}
-        finally:
-            server.close()
+        assert _subject_found(url, 'alpha') == {'urn:test:a'}
     finally:
         cleanup()
 
