@@ -218,6 +218,12 @@ def prefix_is_exact(literal, lower: bool = False) -> bool:
     return isinstance(literal, str) and len(literal) < limit
 
 
+def decided_by_keys(op: str, short: bool, lower: bool) -> bool:
+    """True when a comparison can be decided on the records row's ``hc_value_keys``: a
+    case-sensitive (in)equality whose literal is shorter than the key (``short``)."""
+    return short and not lower and op.lower() in ('=', '!=', '<>')
+
+
 def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
            lower: bool = False, escape: str = '', sqlite: bool = False,
            short: bool = False, key_param: str = '') -> str:
@@ -230,12 +236,13 @@ def lookup(table: str, column: str, op: str, rhs: str, field_param: str,
         PostgreSQL compares the prefix alone.  Written twice (value and prefix), the
         equality made the planner multiply two selectivities and expect 94 rows where
         10,000 matched (docs/performance.md, subject = AND BBOX)
-    :param key_param: the bound parameter holding the literal's key (``field:literal``)
-        when the table has ``hc_value_keys`` and ``short`` holds: a case-sensitive
-        (in)equality is then decided on the records row (:func:`value_keys`)
+    :param key_param: the bound parameter holding the literal's key (``field:literal``),
+        given for a case-sensitive (in)equality with a ``short`` literal when the table
+        has ``hc_value_keys`` (:func:`decided_by_keys`): it is then decided on the
+        records row (:func:`value_keys`)
     """
     op = op.lower()
-    if key_param and short and not lower and op in ('=', '!=', '<>'):
+    if key_param:
         has = f'{table}.{KEYS_COLUMN} @> CAST(ARRAY[{key_param}] AS text[])'
         if op == '=':
             return has
@@ -267,20 +274,20 @@ def rewrite_filter(where: str, values: list, table: str,
     """
     values = list(values)
 
+    def bind(value) -> str:
+        values.append(value)
+        return f':pvalue{len(values) - 1}'
+
     def rewrite(match: re.Match) -> str:
         column = match['lcol'] or match['col']
         lower = bool(match['lower'])
         literal = values[int(re.search(r'\d+', match['rhs']).group())]
         short = prefix_is_exact(literal, lower)
-        values.append(column)
-        field_param = f':pvalue{len(values) - 1}'
-        key_param = ''
-        if keys and short and not lower and match['op'].lower() in ('=', '!=', '<>'):
-            values.append(f'{column}:{literal}')
-            key_param = f':pvalue{len(values) - 1}'
-        return lookup(table, column, match['op'], match['rhs'], field_param,
-                      lower=lower, escape=match['escape'] or '', sqlite=sqlite,
-                      short=short, key_param=key_param)
+        by_keys = keys and decided_by_keys(match['op'], short, lower)
+        return lookup(table, column, match['op'], match['rhs'],
+                      '' if by_keys else bind(column), lower=lower,
+                      escape=match['escape'] or '', sqlite=sqlite, short=short,
+                      key_param=bind(f'{column}:{literal}') if by_keys else '')
     return _COMPARISON.sub(rewrite, where), values
 
 

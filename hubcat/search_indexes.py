@@ -59,10 +59,8 @@ def clip_title(title):
         return title
     if len(title) <= TITLE_CHARS and len(title.encode('utf-8')) <= TITLE_BYTES:
         return title
-    clipped = title[:TITLE_CHARS - 1]
     budget = TITLE_BYTES - len('\u2026'.encode('utf-8'))
-    while len(clipped.encode('utf-8')) > budget:
-        clipped = clipped[:-max(1, (len(clipped.encode('utf-8')) - budget) // 4)]
+    clipped = title[:TITLE_CHARS - 1].encode('utf-8')[:budget].decode('utf-8', 'ignore')
     return clipped + '\u2026'
 
 
@@ -72,18 +70,17 @@ def clip_title(title):
 SORT_INDEXES = {'title_sort': ('title', 'identifier'), 'identifier_sort': ('identifier',)}
 
 
-def sort_indexes(conn, table: str) -> list[str]:
-    """PostgreSQL: create the :data:`SORT_INDEXES` that are missing (see the module
-    docstring), with the collation HubCat sorts by (``COLLATE "C"`` unless the
-    database's is byte order); returns what was done."""
+def sort_indexes(conn, table: str, existing) -> list[str]:
+    """PostgreSQL: create the :data:`SORT_INDEXES` not among ``existing`` (index names;
+    see the module docstring), with the collation HubCat sorts by (``COLLATE "C"``
+    unless the database's is byte order); returns what was done."""
     from hubcat.sorting import byte_order_collation
     collate = '' if byte_order_collation(conn) else ' COLLATE "C"'
     include = ' INCLUDE (typename)' if conn.dialect.server_version_info >= (11,) else ''
     done = []
     for suffix, columns in SORT_INDEXES.items():
         name = f'ix_{table}_{suffix}'
-        if conn.execute(text('SELECT count(*) FROM pg_indexes WHERE indexname = :n'),
-                        {'n': name}).scalar():
+        if name in existing:
             continue
         keys = ', '.join(f'{column}{collate}' for column in columns)
         conn.execute(text(f'CREATE INDEX {name} ON {table} ({keys}){include}'))
@@ -104,7 +101,7 @@ def postgresql_indexes(conn, table: str, values_table: str) -> list[str]:
             dropped.append(column)
     if dropped:
         done.append(f'dropped btree indexes of {table} on unbounded columns: {", ".join(dropped)}')
-    done.extend(sort_indexes(conn, table))
+    done.extend(sort_indexes(conn, table, existing))
     if not _trigram_available(conn):
         LOGGER.warning('pg_trgm is not available: LIKE on title and abstract scans the table')
         return done

@@ -81,9 +81,10 @@ class SyncWriter:
         self.before_write()
         statuses = derive_statuses(records, self.now, self.stale_after)
         by_id = {r.identifier: r for r in records}
+        pairs = {r.identifier: multivalue.record_values(r) for r in records}
         t = cat.table
         rows = [dict(cat._row(r, self.source_id, *statuses[r.identifier], self.stamp),
-                     **multivalue.keys_columns(t, multivalue.record_values(r))) for r in records]
+                     **multivalue.keys_columns(t, pairs[r.identifier])) for r in records]
         rows += [cat._association_row(r, a, self.source_id, self.stamp)
                  for r in records for a in r.associations]
         columns = set().union(*rows)
@@ -124,8 +125,8 @@ class SyncWriter:
                              [dict(row, _id=row['identifier']) for row in updates])
             for written, replace in ((inserts, False), (updates, True)):
                 multivalue.write_values(conn, [
-                    (row['identifier'], multivalue.record_values(by_id[row['identifier']]))
-                    for row in written if row['identifier'] in by_id], replace=replace)
+                    (row['identifier'], pairs[row['identifier']])
+                    for row in written if row['identifier'] in pairs], replace=replace)
             for chunk in _chunks(touched, CHUNK):
                 conn.execute(t.update().where(t.c.identifier.in_(chunk))
                              .values(hc_last_seen=self.stamp))
